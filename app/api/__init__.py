@@ -1,0 +1,1 @@
+"""The web layer: pydantic schemas at the edge, FastAPI routers, streaming."""

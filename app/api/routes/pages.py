@@ -1,0 +1,5 @@
+"""Server-rendered lab pages (STUB — to be implemented)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,53 @@
+"""Builds the ASGI app: routers, static files, templates, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.api.routes import activations, datasets, export, forward, health, pages, train
+from app.middleware import install_middleware
+from app.paths import STATIC_DIR
+from app.sessions import SessionRegistry
+from app.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Graceful shutdown: tell running training sessions, then close them.
+        await app.state.sessions.close_all(reason="server shutting down")
+
+    app = FastAPI(
+        title="Neuron Playground",
+        version=__version__,
+        description=(
+            "A NumPy network engine with PyTorch semantics: activations, forward passes, "
+            "datasets, training (JSON, NDJSON stream, WebSocket) and export to PyTorch."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sessions = SessionRegistry(settings.max_sessions)
+
+    install_middleware(app, settings)
+
+    app.include_router(health.router)
+    app.include_router(activations.router)
+    app.include_router(forward.router)
+    app.include_router(datasets.router)
+    app.include_router(train.router)
+    app.include_router(export.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+app = create_app()
