@@ -1,12 +1,30 @@
-"""Layers and networks (CONTRACT STUB — to be implemented)."""
+"""Layers and networks: Linear layers, each followed by an activation, in float64.
+
+A layer computes ``A = f(Z)``, ``Z = A_prev @ W.T + b`` with ``W`` of shape (out, in)
+and ``b`` of shape (out,), as ``torch.nn.Linear`` stores them.
+
+Two choices keep a training step down to a few NumPy calls:
+
+* every weight and bias lives in one flat buffer, ``network.parameters`` (and every
+  gradient in ``network.gradients``); each layer's ``theta = [W | b]`` of shape
+  (out, in + 1) is a view into it, ``weight`` and ``bias`` are views into ``theta``.
+  An optimiser updates the whole buffer at once.
+* the bias is the weight of a constant input 1: a ``Workspace`` keeps every layer's
+  input with an extra column of ones, so ``Z = [A_prev, 1] @ theta.T`` is one matmul
+  and ``[dW | db] = dZ.T @ [A_prev, 1]`` another.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from app.engine import activations
+from app.engine.activations import Activation, ParamValue
 
 
 @dataclass
@@ -28,25 +46,261 @@ class ForwardResult:
     activations: list[np.ndarray]  # per layer, (n_samples, out_k); last is output
 
 
+@dataclass
+class Layer:
+    """One Linear + activation; ``theta``, ``weight``, ``bias``, ``grad`` are views."""
+
+    in_features: int
+    out_features: int
+    activation: str
+    params: dict[str, ParamValue]  # resolved: defaults merged in
+    function: Activation
+    theta: np.ndarray  # (out, in + 1) = [weight | bias], view into network.parameters
+    grad: np.ndarray  # (out, in + 1) = [dW | db], view into network.gradients
+
+    @property
+    def weight(self) -> np.ndarray:  # (out, in)
+        return self.theta[:, :-1]
+
+    @property
+    def bias(self) -> np.ndarray:  # (out,)
+        return self.theta[:, -1]
+
+    @property
+    def is_identity(self) -> bool:
+        return self.activation == "identity"
+
+
+def _as_array(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be numbers of shape {shape}") from err
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite")
+    return array
+
+
 class Network:
     """A stack of Linear + activation layers with float64 parameters."""
+
+    def __init__(self, layers: list[Layer], parameters: np.ndarray, gradients: np.ndarray):
+        self.layers = layers
+        self.parameters = parameters  # flat: every layer's [W | b], row-major
+        self.gradients = gradients  # same layout, filled by backward()
+
+    @property
+    def in_features(self) -> int:
+        return self.layers[0].in_features
+
+    @property
+    def out_features(self) -> int:
+        return self.layers[-1].out_features
 
     @classmethod
     def from_specs(cls, specs: Sequence[LayerSpec], seed: int = 0) -> Network:
         """Validates consecutive shapes (ValueError naming the layer) and initialises
         missing weights/biases uniform in ±1/sqrt(in) from numpy default_rng(seed)."""
-        raise NotImplementedError
+        if not specs:
+            raise ValueError("layers must hold at least one layer")
+        for k, spec in enumerate(specs):
+            for key, n in (("in", spec.in_features), ("out", spec.out_features)):
+                if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                    raise ValueError(f"layers[{k}].{key} must be an integer >= 1, got {n!r}")
+            if k > 0 and spec.in_features != specs[k - 1].out_features:
+                raise ValueError(
+                    f"layers[{k}].in ({spec.in_features}) must equal "
+                    f"layers[{k - 1}].out ({specs[k - 1].out_features})"
+                )
+        sizes = [s.out_features * (s.in_features + 1) for s in specs]
+        parameters = np.zeros(sum(sizes))
+        gradients = np.zeros(sum(sizes))
+        rng = np.random.default_rng(seed)
+        layers = []
+        start = 0
+        for k, (spec, size) in enumerate(zip(specs, sizes, strict=True)):
+            shape = (spec.out_features, spec.in_features + 1)
+            theta = parameters[start : start + size].reshape(shape)
+            grad = gradients[start : start + size].reshape(shape)
+            start += size
+            try:
+                function = activations.get_activation(spec.activation)
+            except ValueError as err:
+                raise type(err)(f"layers[{k}].activation: {err}") from err
+            try:
+                params = activations.resolve_params(spec.activation, spec.params)
+            except ValueError as err:
+                raise type(err)(f"layers[{k}].params: {err}") from err
+            # torch.nn.Linear: kaiming_uniform(a=sqrt(5)) and the bias both give U(±1/sqrt(in))
+            bound = 1.0 / math.sqrt(spec.in_features)
+            if spec.weight is None:
+                theta[:, :-1] = rng.uniform(-bound, bound, size=shape[0:1] + (shape[1] - 1,))
+            else:
+                theta[:, :-1] = _as_array(
+                    spec.weight, (shape[0], shape[1] - 1), f"layers[{k}].weight"
+                )
+            if spec.bias is None:
+                theta[:, -1] = rng.uniform(-bound, bound, size=spec.out_features)
+            else:
+                theta[:, -1] = _as_array(spec.bias, (spec.out_features,), f"layers[{k}].bias")
+            layers.append(
+                Layer(
+                    spec.in_features,
+                    spec.out_features,
+                    spec.activation,
+                    params,
+                    function,
+                    theta,
+                    grad,
+                )
+            )
+        return cls(layers, parameters, gradients)
+
+    def specs(self) -> list[LayerSpec]:
+        return [
+            LayerSpec(
+                layer.in_features,
+                layer.out_features,
+                layer.activation,
+                dict(layer.params),
+                layer.weight.copy(),
+                layer.bias.copy(),
+            )
+            for layer in self.layers
+        ]
+
+    def copy(self) -> Network:
+        return Network.from_specs(self.specs())
+
+    # -- forward and backward over a Workspace ------------------------------------------
+
+    def forward_into(self, work: Workspace) -> np.ndarray:
+        """Runs the layers on ``work.inputs``; returns the output (n, out_last)."""
+        a_prev = work.inputs  # (n, in + 1): the layer's input and a column of ones
+        for layer, z, a, a_ones in zip(self.layers, work.z, work.a, work.a_ones, strict=True):
+            np.matmul(a_prev, layer.theta.T, out=z)  # Z = A_prev @ W.T + b   (n, out)
+            if a is not z:  # the output layer's identity shares Z
+                layer.function.forward(z, layer.params, a)  # A = f(Z)   (n, out)
+            a_prev = a_ones
+        return work.a[-1]
+
+    def backward_into(self, work: Workspace) -> None:
+        """From dL/dA of the output in ``work.da[-1]`` (after ``forward_into``) fills
+        ``self.gradients`` with dL/d[W | b] of every layer."""
+        for k in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[k]
+            da, dz = work.da[k], work.dz[k]  # (n, out)
+            if dz is not da:  # identity: dZ = dA
+                derivative = work.derivative[k]
+                layer.function.derivative(work.z[k], work.a[k], layer.params, derivative)
+                np.multiply(da, derivative, out=dz)  # dZ = dA * f'(Z)   (n, out)
+            a_prev = work.inputs if k == 0 else work.a_ones[k - 1]  # (n, in + 1)
+            np.matmul(dz.T, a_prev, out=layer.grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in+1)
+            if k > 0:
+                np.matmul(dz, layer.weight, out=work.da[k - 1])  # dA_prev = dZ @ W   (n, in)
+
+    # -- the public, allocating API -------------------------------------------------------
 
     def forward(self, x: np.ndarray) -> ForwardResult:
-        raise NotImplementedError
+        """Every layer's pre-activation and activation for x of shape (n, in)."""
+        work = Workspace(self, len(x))
+        work.load(x)
+        output = self.forward_into(work)
+        return ForwardResult(output, list(work.z), list(work.a))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        return self.forward(x).output
+
+    def loss_and_gradients(
+        self, x: np.ndarray, y: np.ndarray, loss: Any
+    ) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
+        """Loss value and a copy of (dW, db) per layer for ``loss`` (a losses.Loss)."""
+        work = Workspace(self, len(x))
+        work.load(x)
+        value = loss.value_and_grad(self.forward_into(work), np.asarray(y, float), work.da[-1])
+        self.backward_into(work)
+        return value, [
+            (layer.grad[:, :-1].copy(), layer.grad[:, -1].copy()) for layer in self.layers
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready {"layers": [{"in", "out", "activation", "params", "weight", "bias"}]}."""
-        raise NotImplementedError
+        return {
+            "layers": [
+                {
+                    "in": layer.in_features,
+                    "out": layer.out_features,
+                    "activation": layer.activation,
+                    "params": dict(layer.params),
+                    "weight": layer.weight.tolist(),
+                    "bias": layer.bias.tolist(),
+                }
+                for layer in self.layers
+            ]
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], seed: int = 0) -> Network:
-        raise NotImplementedError
+        layers = data.get("layers") if isinstance(data, Mapping) else None
+        if not isinstance(layers, Sequence) or isinstance(layers, str):
+            raise ValueError("network must be {'layers': [...]}")
+        specs = []
+        for k, layer in enumerate(layers):
+            if not isinstance(layer, Mapping):
+                raise ValueError(f"layers[{k}] must be an object")
+            for key in ("in", "out"):
+                if key not in layer:
+                    raise ValueError(f"layers[{k}].{key} is required")
+            specs.append(
+                LayerSpec(
+                    layer["in"],
+                    layer["out"],
+                    layer.get("activation", "identity"),
+                    dict(layer.get("params") or {}),
+                    layer.get("weight"),
+                    layer.get("bias"),
+                )
+            )
+        return cls.from_specs(specs, seed=seed)
+
+
+class Workspace:
+    """Preallocated buffers for one batch size, reused by every step of that size.
+
+    inputs: (n, in + 1), x and a column of ones      z[k], da[k], dz[k]: (n, out_k)
+    a_ones[k]: (n, out_k + 1), A_k and ones (hidden)  a[k]: A_k, a view of a_ones[k]
+    The output layer's identity shares its buffers: a[-1] is z[-1], dz[-1] is da[-1].
+    """
+
+    def __init__(self, network: Network, n_samples: int):
+        n = n_samples
+        self.n_samples = n
+        self.inputs = np.ones((n, network.in_features + 1))
+        self.x = self.inputs[:, :-1]
+        self.z: list[np.ndarray] = []
+        self.a: list[np.ndarray] = []
+        self.a_ones: list[np.ndarray] = []
+        self.da: list[np.ndarray] = []
+        self.dz: list[np.ndarray] = []
+        self.derivative: list[np.ndarray] = []
+        last = len(network.layers) - 1
+        for k, layer in enumerate(network.layers):
+            out = layer.out_features
+            z = np.empty((n, out))
+            a_ones = np.ones((n, out + (k < last)))
+            a = z if (k == last and layer.is_identity) else a_ones[:, :out]
+            da = np.empty((n, out))
+            self.z.append(z)
+            self.a.append(a)
+            self.a_ones.append(a_ones)
+            self.da.append(da)
+            self.dz.append(da if layer.is_identity else np.empty((n, out)))
+            self.derivative.append(np.empty((n, out)))
+
+    def load(self, x: np.ndarray) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape != self.x.shape:
+            raise ValueError(f"x must have shape {self.x.shape}, got {x.shape}")
+        self.x[...] = x
