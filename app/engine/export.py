@@ -32,7 +32,8 @@ def to_pytorch_script(network: Network | Mapping[str, Any]) -> str:
     """Python source of a script that rebuilds ``network`` as torch.nn.Sequential."""
     if not isinstance(network, Network):
         network = Network.from_dict(network)
-    modules, loads = [], []
+    modules: list[str] = []
+    loads: list[str] = []
     for layer in network.layers:
         index = len(modules)
         modules.append(f"nn.Linear({layer.in_features}, {layer.out_features})")
