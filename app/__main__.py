@@ -13,7 +13,9 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="neuron-playground", description=__doc__)
     parser.add_argument("--host", default=settings.host, help="default: %(default)s (NP_HOST)")
-    parser.add_argument("--port", type=int, default=settings.port, help="default: %(default)s (NP_PORT)")
+    parser.add_argument(
+        "--port", type=int, default=settings.port, help="default: %(default)s (NP_PORT)"
+    )
     parser.add_argument(
         "--workers", type=int, default=settings.workers, help="default: %(default)s (NP_WORKERS)"
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import FrameType
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.api.errors import install_error_handlers
 from app.api.routes import activations, datasets, export, forward, health, pages, train
 from app.middleware import install_middleware
 from app.paths import STATIC_DIR
@@ -16,11 +19,28 @@ from app.sessions import SessionRegistry
 from app.settings import Settings, get_settings
 
 
+def _tell_sessions_on_sigterm(sessions: SessionRegistry) -> None:
+    """Chains a SIGTERM handler before uvicorn's: sessions see the flag at once and say
+    goodbye to their clients while uvicorn drains connections."""
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        sessions.begin_shutdown()
+        if callable(previous):
+            previous(signum, frame)
+
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:
+        pass  # not the main thread (e.g. a test client): the lifespan's close_all still runs
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _tell_sessions_on_sigterm(app.state.sessions)
         yield
         # Graceful shutdown: tell running training sessions, then close them.
         await app.state.sessions.close_all(reason="server shutting down")
@@ -38,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = SessionRegistry(settings.max_sessions)
 
     install_middleware(app, settings)
+    install_error_handlers(app)
 
     app.include_router(health.router)
     app.include_router(activations.router)

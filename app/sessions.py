@@ -42,6 +42,10 @@ class SessionRegistry:
     def release(self, session_id: int) -> None:
         self._closers.pop(session_id, None)
 
+    def begin_shutdown(self) -> None:
+        """Called from the SIGTERM handler: sessions see the flag within one time slice."""
+        self.shutting_down = True
+
     async def close_all(self, reason: str) -> None:
         self.shutting_down = True
         closers = list(self._closers.values())

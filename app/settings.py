@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     max_points: int = Field(100_000, ge=1, description="Most x values in evaluate/forward.")
     max_rows: int = Field(10_000, ge=1, description="Most data rows in a training request.")
     max_epochs: int = Field(100_000, ge=1, description="Most epochs in a training request.")
-    max_history: int = Field(1_000, ge=2, description="Most history entries (record_every is raised to fit).")
+    max_history: int = Field(
+        1_000, ge=2, description="Most history entries (record_every is raised to fit)."
+    )
     max_formula_length: int = Field(500, ge=1, description="Longest formula, in characters.")
     max_grid_points: int = Field(1_000, ge=2, description="Most grid points a stream draws.")
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
@@ -33,7 +35,9 @@ class Settings(BaseSettings):
     # Training sessions
     max_sessions: int = Field(64, ge=1, description="Concurrent training sessions per process.")
     snapshot_rate: float = Field(30.0, gt=0, description="Most snapshots a second per session.")
-    session_idle_seconds: float = Field(600.0, gt=0, description="A paused session idle this long is ended.")
+    session_idle_seconds: float = Field(
+        600.0, gt=0, description="A paused session idle this long is ended."
+    )
     train_time_slice: float = Field(
         0.02, gt=0, le=1, description="Longest stretch of training work between two yields (s)."
     )

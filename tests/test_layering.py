@@ -6,7 +6,15 @@ from pathlib import Path
 import app.engine
 
 ENGINE_DIR = Path(app.engine.__file__).parent
-FORBIDDEN = {"fastapi", "starlette", "pydantic", "pydantic_settings", "uvicorn", "jinja2", "app.api"}
+FORBIDDEN = {
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic_settings",
+    "uvicorn",
+    "jinja2",
+    "app.api",
+}
 
 
 def _imported_modules(path: Path) -> set[str]:
