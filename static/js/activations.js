@@ -57,7 +57,8 @@ function saveState() {
 }
 
 const colorOf = (name) => PALETTE[Math.max(0, list.findIndex((info) => info.name === name)) % PALETTE.length];
-const paramsText = (params) => Object.entries(params).map(([key, value]) => `${key}=${value}`).join(", ");
+const paramsText = (params) =>
+  Object.entries(params).map(([key, value]) => `${key}=${typeof value === "string" ? `"${value}"` : value}`).join(", ");
 
 function galleryTraces(name) {
   const curve = curves[name];
