@@ -36,10 +36,17 @@ class MSE(Loss):
 
     name, torch_name = "mse", "MSELoss"
 
+    def __init__(self) -> None:
+        self._two_over_size: dict[int, np.ndarray] = {}  # 0-d arrays: cheaper operands
+
     def value_and_grad(self, prediction: np.ndarray, target: np.ndarray, grad: np.ndarray) -> float:
+        size = grad.size
         np.subtract(prediction, target, out=grad)
-        loss = float(np.vdot(grad, grad)) / grad.size
-        np.multiply(grad, 2.0 / grad.size, out=grad)
+        loss = float(np.vdot(grad, grad)) / size
+        scale = self._two_over_size.get(size)
+        if scale is None:
+            scale = self._two_over_size[size] = np.array(2.0 / size)
+        np.multiply(grad, scale, out=grad)
         return loss
 
     def value(self, prediction: np.ndarray, target: np.ndarray) -> float:

@@ -178,28 +178,25 @@ class Network:
 
     def forward_into(self, work: Workspace) -> np.ndarray:
         """Runs the layers on ``work.inputs``; returns the output (n, out_last)."""
-        a_prev = work.inputs  # (n, in + 1): the layer's input and a column of ones
-        for layer, z, a, a_ones in zip(self.layers, work.z, work.a, work.a_ones, strict=True):
-            np.matmul(a_prev, layer.theta.T, out=z)  # Z = A_prev @ W.T + b   (n, out)
-            if a is not z:  # the output layer's identity shares Z
-                layer.function.forward(z, layer.params, a)  # A = f(Z)   (n, out)
-            a_prev = a_ones
-        return work.a[-1]
+        for a_prev, theta_t, z, forward, params, a in work.forward_plan:
+            np.dot(
+                a_prev, theta_t, out=z
+            )  # Z = [A_prev, 1] @ [W | b].T = A_prev @ W.T + b  (n, out)
+            if forward is not None:  # None: the output layer's identity, A is Z
+                forward(z, params, a)  # A = f(Z)  (n, out)
+        return work.output
 
     def backward_into(self, work: Workspace) -> None:
         """From dL/dA of the output in ``work.da[-1]`` (after ``forward_into``) fills
-        ``self.gradients`` with dL/d[W | b] of every layer."""
-        for k in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[k]
-            da, dz = work.da[k], work.dz[k]  # (n, out)
-            if dz is not da:  # identity: dZ = dA
-                derivative = work.derivative[k]
-                layer.function.derivative(work.z[k], work.a[k], layer.params, derivative)
-                np.multiply(da, derivative, out=dz)  # dZ = dA * f'(Z)   (n, out)
-            a_prev = work.inputs if k == 0 else work.a_ones[k - 1]  # (n, in + 1)
-            np.matmul(dz.T, a_prev, out=layer.grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in+1)
-            if k > 0:
-                np.matmul(dz, layer.weight, out=work.da[k - 1])  # dA_prev = dZ @ W   (n, in)
+        ``self.gradients`` with dL/d[W | b] of every layer, last layer first."""
+        for step in work.backward_plan:
+            derivative, z, a, params, d_act, da, dz, dz_t, a_prev, grad, weight, da_prev = step
+            if derivative is not None:  # None: identity, dZ is dA
+                derivative(z, a, params, d_act)  # f'(Z)  (n, out)
+                np.multiply(da, d_act, out=dz)  # dZ = dA * f'(Z)  (n, out)
+            np.dot(dz_t, a_prev, out=grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
+            if da_prev is not None:
+                np.dot(dz, weight, out=da_prev)  # dA_prev = dZ @ W  (n, in)
 
     # -- the public, allocating API -------------------------------------------------------
 
@@ -271,7 +268,10 @@ class Workspace:
 
     inputs: (n, in + 1), x and a column of ones      z[k], da[k], dz[k]: (n, out_k)
     a_ones[k]: (n, out_k + 1), A_k and ones (hidden)  a[k]: A_k, a view of a_ones[k]
-    The output layer's identity shares its buffers: a[-1] is z[-1], dz[-1] is da[-1].
+    The output layer's identity shares its buffers: a[-1] is z[-1], and any identity's
+    dz[k] is da[k]. ``forward_plan`` and ``backward_plan`` hold, per layer, the arrays
+    and views each step touches, so the loops do no lookups (the network's parameters
+    are updated in place, so the views stay valid).
     """
 
     def __init__(self, network: Network, n_samples: int):
@@ -298,6 +298,36 @@ class Workspace:
             self.da.append(da)
             self.dz.append(da if layer.is_identity else np.empty((n, out)))
             self.derivative.append(np.empty((n, out)))
+        self.output = self.a[-1]
+        a_prevs = [self.inputs, *self.a_ones[:-1]]
+        self.forward_plan = [
+            (
+                a_prevs[k],
+                layer.theta.T,
+                self.z[k],
+                None if self.a[k] is self.z[k] else layer.function.forward,
+                layer.params,
+                self.a[k],
+            )
+            for k, layer in enumerate(network.layers)
+        ]
+        self.backward_plan = [
+            (
+                None if layer.is_identity else layer.function.derivative,
+                self.z[k],
+                self.a[k],
+                layer.params,
+                self.derivative[k],
+                self.da[k],
+                self.dz[k],
+                self.dz[k].T,
+                a_prevs[k],
+                layer.grad,
+                layer.weight,
+                self.da[k - 1] if k > 0 else None,
+            )
+            for k, layer in reversed(list(enumerate(network.layers)))
+        ]
 
     def load(self, x: np.ndarray) -> None:
         x = np.asarray(x, dtype=np.float64)

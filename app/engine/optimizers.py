@@ -41,6 +41,8 @@ class Optimizer:
     def lr(self, value: float) -> None:
         _check("lr", value, value > 0, "a finite number > 0")
         self._lr = float(value)
+        # a 0-d array: NumPy converts a Python float operand on every call (~0.3 µs)
+        self._minus_lr = np.array(-self._lr)
 
     def _effective_grad(
         self, i: int, grad: np.ndarray, maximize: bool, weight_decay: float
@@ -104,7 +106,7 @@ class SGD(Optimizer):
                     grad = update
                 else:
                     grad = buf
-            np.multiply(grad, -self.lr, out=update)  # param.add_(grad, alpha=-lr)
+            np.multiply(grad, self._minus_lr, out=update)  # param.add_(grad, alpha=-lr)
             param += update
 
 

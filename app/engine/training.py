@@ -9,6 +9,7 @@ A Trainer is not thread-safe: call ``snapshot()`` between ``run_epoch()`` calls.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -91,6 +92,7 @@ class Trainer:
     trainer.history      list of {"epoch", "train_loss", "val_loss"}
     trainer.set_lr(lr)   change the learning rate between epochs
     trainer.run_epoch()  one epoch of updates (mini-batches); detects divergence
+    trainer.run_for(s)   epochs for s seconds (a worker's time slice); run_epochs(n); run()
     trainer.snapshot(with_grid=True) -> dict   JSON-ready snapshot (see API.md)
     trainer.snapshots()  generator: epoch 0, every record_every, and the last
                          (with "done": True, "stopped", "network")
@@ -214,20 +216,44 @@ class Trainer:
     def _update(self, work: Workspace) -> None:
         """Backward from the loss gradient already in work.da[-1], then one optimiser step."""
         self.network.backward_into(work)
-        np.copyto(self._last_good, self.network.parameters)
+        self._last_good[...] = self.network.parameters
         self.optimizer.step([self.network.gradients])
 
     def run_epoch(self) -> None:
         """One epoch of updates; records history and stops the run when due."""
-        if self.done:
-            return
-        with np.errstate(
-            over="ignore", invalid="ignore"
-        ):  # overflow is expected on the way to divergence, which we handle
-            if self._full_batch:
-                self._full_batch_epoch()
-            else:
-                self._mini_batch_epoch()
+        self.run_epochs(1)
+
+    def run_epochs(self, count: int) -> int:
+        """Up to ``count`` epochs (fewer if the run ends first); returns how many ran."""
+        ran = 0
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is handled, not warned
+            while ran < count and not self.done:
+                self._epoch()
+                ran += 1
+        return ran
+
+    def run_for(self, seconds: float) -> int:
+        """Epochs until ``seconds`` have passed (at least one) or the run ends; returns how
+        many ran. A worker thread's time slice: cheaper than calling run_epoch in a loop."""
+        deadline = time.perf_counter() + seconds
+        ran = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            while not self.done:
+                self._epoch()
+                ran += 1
+                if time.perf_counter() >= deadline:
+                    break
+        return ran
+
+    def run(self) -> None:
+        """Train until the configured epochs are done or the run diverges."""
+        self.run_epochs(self.config.epochs + 1)
+
+    def _epoch(self) -> None:
+        if self._full_batch:
+            self._full_batch_epoch()
+        else:
+            self._mini_batch_epoch()
         if not self.done and self.epoch >= self.config.epochs:
             self._finish()
 
@@ -283,11 +309,6 @@ class Trainer:
             return
         self._record(loss)
         self.done, self.stopped = True, "completed"
-
-    def run(self) -> None:
-        """Train until the configured epochs are done or the run diverges."""
-        while not self.done:
-            self.run_epoch()
 
     def stop(self) -> None:
         if not self.done:

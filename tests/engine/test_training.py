@@ -319,3 +319,34 @@ def test_zero_epochs_and_bad_inputs():
         Trainer(Network.from_specs([LayerSpec(1, 1)]), x, y, TrainConfig(optimizer="x"))
     with pytest.raises(ValueError, match="unknown loss"):
         Trainer(Network.from_specs([LayerSpec(1, 1)]), x, y, TrainConfig(loss="x"))
+
+
+def test_run_for_and_run_epochs_slice_the_run():
+    x, y = sine_data(n=10)
+    trainer = Trainer(Network.from_specs([LayerSpec(1, 1)]), x, y, TrainConfig(epochs=50))
+    assert trainer.run_epochs(7) == 7 and trainer.epoch == 7
+    assert trainer.run_for(0.0) == 1 and trainer.epoch == 8  # at least one epoch
+    while not trainer.done:
+        trainer.run_for(0.001)
+    assert trainer.epoch == 50 and trainer.run_epochs(3) == 0
+
+
+def test_the_benchmark_runs_and_prints_ratios():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.engine", "--quick"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    rows = [line for line in done.stdout.splitlines() if line.rstrip().endswith("x")]
+    assert done.stdout.startswith("case") and len(rows) == 4  # a header and four cases
+    for row in rows:
+        ratio = row.split()[-2]
+        assert ratio.endswith("x") and float(ratio[:-1]) > 0

@@ -1,0 +1,147 @@
+"""Training speed: the NumPy engine against a plain PyTorch loop, same process.
+
+Both train the same network from the same starting weights on the same data with the
+same optimiser, in float64 with one thread. The engine runs through ``Trainer`` (history
+recording included); torch runs the idiomatic loop: zero_grad, forward, loss, backward,
+step. Prints steps per second (one optimiser update = one step) and the ratio.
+
+    python -m bench.engine            # about a minute
+    python -m bench.engine --quick    # a few seconds, for the smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from app.engine.activations import ACTIVATIONS
+from app.engine.network import LayerSpec, Network
+from app.engine.training import TrainConfig, Trainer
+
+T_C = np.array([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0])
+T_U = np.array([35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4])
+TORCH_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+
+
+@dataclass
+class Case:
+    name: str
+    sizes: list[int]
+    x: np.ndarray  # already scaled
+    y: np.ndarray
+    optimizer: str
+    hyper: dict[str, float]
+    batch_size: int | None
+    epochs: int  # per timed repeat
+    goal: float  # engine steps/s over torch steps/s
+
+    def network(self) -> Network:
+        activations = ["tanh"] * (len(self.sizes) - 2) + ["identity"]
+        specs = [
+            LayerSpec(n_in, n_out, name)
+            for n_in, n_out, name in zip(self.sizes[:-1], self.sizes[1:], activations, strict=True)
+        ]
+        return Network.from_specs(specs, seed=0)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        n = len(self.x)
+        return 1 if self.batch_size is None else -(-n // self.batch_size)
+
+
+def cases(quick: bool) -> list[Case]:
+    rng = np.random.default_rng(0)
+    thermometer = (0.1 * T_U[:, None], T_C[:, None])
+    x_b = rng.uniform(-1, 1, size=(250, 2))
+    y_b = np.sin(3 * x_b[:, :1]) * x_b[:, 1:]
+    x_c = rng.uniform(-1, 1, size=(500, 2))
+    y_c = np.cos(2 * x_c[:, :1] + x_c[:, 1:])
+    scale = 10 if quick else 1
+    return [
+        Case("a  1-13-1 thermometer, full batch, SGD", [1, 13, 1], *thermometer, "sgd",
+             {"lr": 1e-3}, None, 20_000 // scale, 20),
+        Case("a' 1-13-1 thermometer, full batch, Adam", [1, 13, 1], *thermometer, "adam",
+             {"lr": 1e-3}, None, 20_000 // scale, 20),
+        Case("b  2-4-2-1, batch 10 of 250, SGD", [2, 4, 2, 1], x_b, y_b, "sgd",
+             {"lr": 0.05}, 10, 800 // scale, 20),
+        Case("c  2-8x6-1, full batch 500, SGD", [2, 8, 8, 8, 8, 8, 8, 1], x_c, y_c, "sgd",
+             {"lr": 0.05}, None, 3_000 // scale, 3),
+    ]  # fmt: skip
+
+
+def time_engine(case: Case) -> float:
+    config = TrainConfig(
+        optimizer=case.optimizer,
+        optimizer_params=case.hyper,
+        epochs=case.epochs,
+        batch_size=case.batch_size,
+    )
+    trainer = Trainer(case.network(), case.x, case.y, config)
+    start = time.perf_counter()
+    trainer.run()
+    return time.perf_counter() - start
+
+
+def torch_model(network: Network) -> torch.nn.Sequential:
+    modules: list[torch.nn.Module] = []
+    for layer in network.layers:
+        linear = torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(layer.weight.copy()))
+            linear.bias.copy_(torch.from_numpy(layer.bias.copy()))
+        modules.append(linear)
+        if layer.activation != "identity":
+            modules.append(getattr(torch.nn, ACTIVATIONS[layer.activation].torch_name)())
+    return torch.nn.Sequential(*modules)
+
+
+def time_torch(case: Case) -> float:
+    model = torch_model(case.network())
+    optimizer = TORCH_OPTIMIZERS[case.optimizer](model.parameters(), **case.hyper)
+    loss_fn = torch.nn.MSELoss()
+    x, y = torch.from_numpy(case.x), torch.from_numpy(case.y)
+    n, batch_size = len(x), case.batch_size or len(x)
+    start = time.perf_counter()
+    for _ in range(case.epochs):
+        order = torch.randperm(n) if case.batch_size else None
+        for first in range(0, n, batch_size):
+            if order is None:
+                x_batch, y_batch = x, y
+            else:
+                rows = order[first : first + batch_size]
+                x_batch, y_batch = x[rows], y[rows]
+            optimizer.zero_grad()
+            loss = loss_fn(model(x_batch), y_batch)
+            loss.backward()
+            optimizer.step()
+    return time.perf_counter() - start
+
+
+def best_steps_per_second(timer: Callable[[Case], float], case: Case, repeats: int) -> float:
+    timer(case)  # warm-up
+    best = min(timer(case) for _ in range(repeats))
+    return case.epochs * case.steps_per_epoch / best
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short runs, for the smoke test")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    repeats = 2 if args.quick else 5
+    print(f"{'case':42} {'engine steps/s':>15} {'torch steps/s':>14} {'ratio':>7} {'goal':>5}")
+    for case in cases(args.quick):
+        engine = best_steps_per_second(time_engine, case, repeats)
+        reference = best_steps_per_second(time_torch, case, repeats)
+        ratio = engine / reference
+        print(f"{case.name:42} {engine:15,.0f} {reference:14,.0f} {ratio:6.1f}x {case.goal:4.0f}x")
+
+
+if __name__ == "__main__":
+    main()
