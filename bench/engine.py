@@ -64,13 +64,13 @@ def cases(quick: bool) -> list[Case]:
     scale = 10 if quick else 1
     return [
         Case("a  1-13-1 thermometer, full batch, SGD", [1, 13, 1], *thermometer, "sgd",
-             {"lr": 1e-3}, None, 20_000 // scale, 20),
+             {"lr": 1e-3}, None, 10_000 // scale, 20),
         Case("a' 1-13-1 thermometer, full batch, Adam", [1, 13, 1], *thermometer, "adam",
-             {"lr": 1e-3}, None, 20_000 // scale, 20),
+             {"lr": 1e-3}, None, 10_000 // scale, 20),
         Case("b  2-4-2-1, batch 10 of 250, SGD", [2, 4, 2, 1], x_b, y_b, "sgd",
-             {"lr": 0.05}, 10, 800 // scale, 20),
+             {"lr": 0.05}, 10, 400 // scale, 20),
         Case("c  2-8x6-1, full batch 500, SGD", [2, 8, 8, 8, 8, 8, 8, 1], x_c, y_c, "sgd",
-             {"lr": 0.05}, None, 3_000 // scale, 3),
+             {"lr": 0.05}, None, 1_500 // scale, 3),
     ]  # fmt: skip
 
 
