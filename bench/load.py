@@ -166,6 +166,9 @@ async def session(port: int, seconds: float, run: Run, start: asyncio.Event) -> 
                 message = json.loads(raw)
                 if "epoch" in message and "train_loss" in message:
                     stamps.append(time.perf_counter())
+                if "error" in message and not stamps:
+                    run.refused += 1  # e.g. past NP_MAX_SESSIONS: an error, then close 1013
+                    return
                 if message.get("done") or "error" in message:
                     break
             await ws.send(json.dumps({"action": "stop"}))

@@ -242,3 +242,27 @@ def test_what_the_image_does(tmp_path: Path) -> None:
             server.wait()
         log.close()
     assert server.returncode is not None
+
+
+# ------------------------------------------------------- README settings table
+def settings_table() -> str:
+    """The README's settings table, generated from ``Settings`` so it cannot drift."""
+    from app.settings import Settings
+
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
+        shown = json.dumps(default) if isinstance(default, list | dict) else str(default)
+        lines.append(f"| `{prefix}{name.upper()}` | `{shown}` | {info.description or ''} |")
+    return "\n".join(lines)
+
+
+def test_readme_settings_table_matches_settings() -> None:
+    readme = (REPO / "README.md").read_text()
+    table = settings_table()
+    assert table in readme, "README settings table is stale; paste this:\n\n" + table
+
+
+if __name__ == "__main__":  # print the table: python -m tests.test_docker
+    print(settings_table())
