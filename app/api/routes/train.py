@@ -73,15 +73,6 @@ def _time_slice(settings: Settings, sessions: SessionRegistry) -> float:
     return max(0.001, min(settings.train_time_slice, fair_share))
 
 
-def _advance(trainer: Trainer, budget: float) -> None:
-    """Runs whole epochs until ``budget`` seconds are spent or the run ends."""
-    deadline = time.perf_counter() + budget
-    while not trainer.done:
-        trainer.run_epoch()
-        if time.perf_counter() >= deadline:
-            return
-
-
 class _EpochCost:
     """A running estimate of one epoch's cost, to decide where to run the next slice."""
 
@@ -92,9 +83,9 @@ class _EpochCost:
         start_epoch, start = trainer.epoch, time.perf_counter()
         if self.seconds > budget:
             # One epoch would hold the event loop too long: run it in a worker thread.
-            await run_in_threadpool(_advance, trainer, budget)
+            await run_in_threadpool(trainer.run_for, budget)
         else:
-            _advance(trainer, budget)
+            trainer.run_for(budget)
         epochs = trainer.epoch - start_epoch
         if epochs:
             self.seconds = (time.perf_counter() - start) / epochs
