@@ -10,8 +10,13 @@ Two choices keep a training step down to a few NumPy calls:
   (out, in + 1) is a view into it, ``weight`` and ``bias`` are views into ``theta``.
   An optimiser updates the whole buffer at once.
 * the bias is the weight of a constant input 1: a ``Workspace`` keeps every layer's
-  input with an extra column of ones, so ``Z = [A_prev, 1] @ theta.T`` is one matmul
+  input with an extra row of ones, so ``Z = [A_prev, 1] @ theta.T`` is one matmul
   and ``[dW | db] = dZ.T @ [A_prev, 1]`` another.
+
+A ``Workspace`` stores its buffers feature-major, i.e. transposed: one row per unit, one
+column per sample, so each layer's activations are one contiguous block (an element-wise
+call on a strided view costs about twice as much at these sizes). The maths below is
+written for the usual sample-major shapes; the buffers hold their transposes.
 """
 
 from __future__ import annotations
@@ -177,26 +182,24 @@ class Network:
     # -- forward and backward over a Workspace ------------------------------------------
 
     def forward_into(self, work: Workspace) -> np.ndarray:
-        """Runs the layers on ``work.inputs``; returns the output (n, out_last)."""
-        for a_prev, theta_t, z, forward, params, a in work.forward_plan:
-            np.dot(
-                a_prev, theta_t, out=z
-            )  # Z = [A_prev, 1] @ [W | b].T = A_prev @ W.T + b  (n, out)
+        """Runs the layers on ``work.inputs``; returns the output (n, out_last), a view."""
+        for theta, a_prev, z, forward, params, a in work.forward_plan:
+            np.dot(theta, a_prev, out=z)  # Z.T = [W | b] @ [A_prev, 1].T  (out, n)
             if forward is not None:  # None: the output layer's identity, A is Z
-                forward(z, params, a)  # A = f(Z)  (n, out)
-        return work.output
+                forward(z, params, a)  # A.T = f(Z.T)  (out, n)
+        return work.prediction
 
     def backward_into(self, work: Workspace) -> None:
-        """From dL/dA of the output in ``work.da[-1]`` (after ``forward_into``) fills
+        """From dL/dA of the output in ``work.grad_output`` (after ``forward_into``) fills
         ``self.gradients`` with dL/d[W | b] of every layer, last layer first."""
         for step in work.backward_plan:
-            derivative, z, a, params, d_act, da, dz, dz_t, a_prev, grad, weight, da_prev = step
+            derivative, z, a, params, d_act, da, dz, a_prev_t, grad, weight_t, da_prev = step
             if derivative is not None:  # None: identity, dZ is dA
-                derivative(z, a, params, d_act)  # f'(Z)  (n, out)
-                np.multiply(da, d_act, out=dz)  # dZ = dA * f'(Z)  (n, out)
-            np.dot(dz_t, a_prev, out=grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
+                derivative(z, a, params, d_act)  # f'(Z).T  (out, n)
+                np.multiply(da, d_act, out=dz)  # dZ.T = dA.T * f'(Z).T  (out, n)
+            np.dot(dz, a_prev_t, out=grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
             if da_prev is not None:
-                np.dot(dz, weight, out=da_prev)  # dA_prev = dZ @ W  (n, in)
+                np.dot(weight_t, dz, out=da_prev)  # dA_prev.T = W.T @ dZ.T  (in, n)
 
     # -- the public, allocating API -------------------------------------------------------
 
@@ -205,7 +208,7 @@ class Network:
         work = Workspace(self, len(x))
         work.load(x)
         output = self.forward_into(work)
-        return ForwardResult(output, list(work.z), list(work.a))
+        return ForwardResult(output, [z.T for z in work.z], [a.T for a in work.a])
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x).output
@@ -216,7 +219,7 @@ class Network:
         """Loss value and a copy of (dW, db) per layer for ``loss`` (a losses.Loss)."""
         work = Workspace(self, len(x))
         work.load(x)
-        value = loss.value_and_grad(self.forward_into(work), np.asarray(y, float), work.da[-1])
+        value = loss.value_and_grad(self.forward_into(work), np.asarray(y, float), work.grad_output)
         self.backward_into(work)
         return value, [
             (layer.grad[:, :-1].copy(), layer.grad[:, -1].copy()) for layer in self.layers
@@ -266,19 +269,21 @@ class Network:
 class Workspace:
     """Preallocated buffers for one batch size, reused by every step of that size.
 
-    inputs: (n, in + 1), x and a column of ones      z[k], da[k], dz[k]: (n, out_k)
-    a_ones[k]: (n, out_k + 1), A_k and ones (hidden)  a[k]: A_k, a view of a_ones[k]
+    Feature-major (see the module docstring), n = n_samples:
+    inputs: (in + 1, n), x.T and a row of ones        z[k], da[k], dz[k]: (out_k, n)
+    a_ones[k]: (out_k + 1, n), A_k.T and ones (hidden) a[k]: A_k.T, the first rows of a_ones[k]
     The output layer's identity shares its buffers: a[-1] is z[-1], and any identity's
-    dz[k] is da[k]. ``forward_plan`` and ``backward_plan`` hold, per layer, the arrays
-    and views each step touches, so the loops do no lookups (the network's parameters
-    are updated in place, so the views stay valid).
+    dz[k] is da[k]. ``prediction`` and ``grad_output`` are the sample-major views (n, out)
+    of a[-1] and da[-1] that a loss reads and writes. ``forward_plan`` and
+    ``backward_plan`` hold, per layer, the arrays and views each step touches, so the
+    loops do no lookups (the network's parameters are updated in place, so the views
+    stay valid).
     """
 
     def __init__(self, network: Network, n_samples: int):
         n = n_samples
         self.n_samples = n
-        self.inputs = np.ones((n, network.in_features + 1))
-        self.x = self.inputs[:, :-1]
+        self.inputs = np.ones((network.in_features + 1, n))
         self.z: list[np.ndarray] = []
         self.a: list[np.ndarray] = []
         self.a_ones: list[np.ndarray] = []
@@ -288,22 +293,23 @@ class Workspace:
         last = len(network.layers) - 1
         for k, layer in enumerate(network.layers):
             out = layer.out_features
-            z = np.empty((n, out))
-            a_ones = np.ones((n, out + (k < last)))
-            a = z if (k == last and layer.is_identity) else a_ones[:, :out]
-            da = np.empty((n, out))
+            z = np.empty((out, n))
+            a_ones = np.ones((out + (k < last), n))
+            a = z if (k == last and layer.is_identity) else a_ones[:out]
+            da = np.empty((out, n))
             self.z.append(z)
             self.a.append(a)
             self.a_ones.append(a_ones)
             self.da.append(da)
-            self.dz.append(da if layer.is_identity else np.empty((n, out)))
-            self.derivative.append(np.empty((n, out)))
-        self.output = self.a[-1]
+            self.dz.append(da if layer.is_identity else np.empty((out, n)))
+            self.derivative.append(np.empty((out, n)))
+        self.prediction = self.a[-1].T
+        self.grad_output = self.da[-1].T
         a_prevs = [self.inputs, *self.a_ones[:-1]]
         self.forward_plan = [
             (
+                layer.theta,
                 a_prevs[k],
-                layer.theta.T,
                 self.z[k],
                 None if self.a[k] is self.z[k] else layer.function.forward,
                 layer.params,
@@ -320,17 +326,18 @@ class Workspace:
                 self.derivative[k],
                 self.da[k],
                 self.dz[k],
-                self.dz[k].T,
-                a_prevs[k],
+                a_prevs[k].T,
                 layer.grad,
-                layer.weight,
+                layer.weight.T,
                 self.da[k - 1] if k > 0 else None,
             )
             for k, layer in reversed(list(enumerate(network.layers)))
         ]
 
     def load(self, x: np.ndarray) -> None:
+        """Copies samples x of shape (n, in) into the inputs."""
         x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 2 or x.shape != self.x.shape:
-            raise ValueError(f"x must have shape {self.x.shape}, got {x.shape}")
-        self.x[...] = x
+        expected = (self.n_samples, self.inputs.shape[0] - 1)
+        if x.ndim != 2 or x.shape != expected:
+            raise ValueError(f"x must have shape {expected}, got {x.shape}")
+        self.inputs[:-1] = x.T
