@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.routes import activations, datasets, export, forward, health, pages, train
+from app.api.scheduler import TrainingScheduler
 from app.middleware import install_middleware
 from app.paths import STATIC_DIR
 from app.sessions import SessionRegistry
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         # Graceful shutdown: tell running training sessions, then close them.
         await app.state.sessions.close_all(reason="server shutting down")
+        await app.state.scheduler.stop()
 
     app = FastAPI(
         title="Neuron Playground",
@@ -55,7 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.sessions = SessionRegistry(settings.max_sessions)
+    sessions = SessionRegistry(settings.max_sessions)
+    app.state.sessions = sessions
+    app.state.scheduler = TrainingScheduler(
+        settings.train_time_slice, shutting_down=lambda: sessions.shutting_down
+    )
 
     install_middleware(app, settings)
     install_error_handlers(app)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from app.api.convert import json_array
 from app.api.errors import check_limit
+from app.api.offload import compute
 from app.api.schemas import EvaluateRequest, EvaluateResponse, NeuronRequest, NeuronResponse
 from app.engine import activations
 
@@ -22,17 +23,25 @@ def list_activations() -> list[dict[str, Any]]:
 
 
 @router.post("/activations/evaluate", response_model=EvaluateResponse)
-def evaluate(body: EvaluateRequest, request: Request) -> dict[str, Any]:
+async def evaluate(body: EvaluateRequest, request: Request) -> dict[str, Any]:
     """The activation and its derivative with respect to the input at each x."""
     check_limit(("body", "x"), len(body.x), request.app.state.settings.max_points, "points")
+    return await compute(len(body.x), _evaluate, body)
+
+
+def _evaluate(body: EvaluateRequest) -> dict[str, Any]:
     y, dy = activations.evaluate(body.name, np.asarray(body.x, dtype=np.float64), body.params)
     return {"y": json_array(y), "dy": json_array(dy)}
 
 
 @router.post("/neuron", response_model=NeuronResponse)
-def neuron(body: NeuronRequest, request: Request) -> dict[str, Any]:
+async def neuron(body: NeuronRequest, request: Request) -> dict[str, Any]:
     """One neuron o = f(w·x + b): its curve, slopes, and its sensitive and saturated x ranges."""
     check_limit(("body", "x"), len(body.x), request.app.state.settings.max_points, "points")
+    return await compute(len(body.x), _neuron, body)
+
+
+def _neuron(body: NeuronRequest) -> dict[str, Any]:
     x = np.asarray(body.x, dtype=np.float64)
     pre_activation = body.w * x + body.b
     y, dy_dz = activations.evaluate(body.activation, pre_activation, body.params)

@@ -8,15 +8,22 @@ from fastapi import APIRouter, Request
 
 from app.api.convert import as_rows, build_network, json_array
 from app.api.errors import check_limit, validation_error
+from app.api.offload import compute
 from app.api.schemas import ForwardRequest, ForwardResponse
+from app.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["network"])
 
 
 @router.post("/forward", response_model=ForwardResponse)
-def forward(body: ForwardRequest, request: Request) -> dict[str, Any]:
+async def forward(body: ForwardRequest, request: Request) -> dict[str, Any]:
     """Runs the network on x; ``network`` comes back with its weights filled in."""
-    settings = request.app.state.settings
+    rows = len(body.x)
+    work = rows * sum(layer.in_features * layer.out_features for layer in body.network.layers)
+    return await compute(work, _forward, body, request.app.state.settings)
+
+
+def _forward(body: ForwardRequest, settings: Settings) -> dict[str, Any]:
     x = as_rows(body.x, ("body", "x"))
     check_limit(("body", "x"), x.size, settings.max_points, "points")
     network = build_network(body.network, settings, body.seed)

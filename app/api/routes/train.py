@@ -1,18 +1,16 @@
 """Training over HTTP (one answer, or an NDJSON stream) and over a WebSocket (interactive).
 
 All three drive the same engine ``Trainer``. Training is CPU work: the plain
-HTTP answer runs in a worker thread; the stream and the WebSocket advance the
-trainer in short time slices so the event loop never waits long, and the
-slice shrinks as more sessions share the process so every session keeps
-sending snapshots.
+HTTP answer runs in a worker thread, the stream runs each stretch between two
+records in a worker thread, and WebSocket sessions are advanced in short
+slices by the process's one ``TrainingScheduler`` (see app/api/scheduler.py),
+so the event loop never waits long.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.convert import build_network, load_data, train_config
 from app.api.errors import clean_errors, engine_errors, validation_error
+from app.api.scheduler import TrainingScheduler, TrainingSession, dumps
 from app.api.schemas import ControlMessage, TrainRequest, TrainResponse
 from app.engine.training import Trainer
 from app.sessions import SessionLimitReached, SessionRegistry
@@ -61,34 +60,6 @@ def build_trainer(body: TrainRequest, settings: Settings) -> Trainer:
     config = train_config(body, settings, first.in_features)
     with engine_errors(("body",)):
         return Trainer(network, x, y, config)
-
-
-def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), allow_nan=False)
-
-
-def _time_slice(settings: Settings, sessions: SessionRegistry) -> float:
-    """Seconds of training per turn: the configured slice, shared out when many sessions run."""
-    fair_share = 0.1 / max(1, sessions.active)
-    return max(0.001, min(settings.train_time_slice, fair_share))
-
-
-class _EpochCost:
-    """A running estimate of one epoch's cost, to decide where to run the next slice."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    async def advance(self, trainer: Trainer, budget: float) -> None:
-        start_epoch, start = trainer.epoch, time.perf_counter()
-        if self.seconds > budget:
-            # One epoch would hold the event loop too long: run it in a worker thread.
-            await run_in_threadpool(trainer.run_for, budget)
-        else:
-            trainer.run_for(budget)
-        epochs = trainer.epoch - start_epoch
-        if epochs:
-            self.seconds = (time.perf_counter() - start) / epochs
 
 
 def _acquire(sessions: SessionRegistry, closer: Any) -> int:
@@ -142,9 +113,9 @@ async def train_stream(body: TrainRequest, request: Request) -> StreamingRespons
                 if snapshot is None:
                     return
                 if sessions.shutting_down and not snapshot.get("done"):
-                    yield _dumps({"error": "server shutting down", "done": True}) + "\n"
+                    yield dumps({"error": "server shutting down", "done": True}) + "\n"
                     return
-                yield _dumps(snapshot) + "\n"
+                yield dumps(snapshot) + "\n"
         finally:
             sessions.release(session_id)
 
@@ -166,117 +137,59 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
     return urlsplit(origin).netloc.lower() == host.lower()
 
 
-class _Session:
-    """One interactive run over one WebSocket: controls in, snapshots out."""
+async def _read_controls(
+    websocket: WebSocket, session: TrainingSession, scheduler: TrainingScheduler, idle: float
+) -> None:
+    """Applies control messages as they come; a paused session idle too long is ended."""
+    try:
+        while not session.ended:
+            try:
+                text = await asyncio.wait_for(
+                    websocket.receive_text(), timeout=idle if session.paused else None
+                )
+            except TimeoutError:
+                session.end(
+                    CLOSE_NORMAL,
+                    {
+                        "error": f"session ended after {idle:g} s paused with no message",
+                        "done": True,
+                        "stopped": "idle",
+                    },
+                )
+                return
+            _apply_control(text, session)
+            scheduler.wake()
+    except (WebSocketDisconnect, RuntimeError):
+        session.end()  # the client is gone: the training ends with it
 
-    def __init__(self, websocket: WebSocket, trainer: Trainer, settings: Settings) -> None:
-        self.websocket = websocket
-        self.trainer = trainer
-        self.settings = settings
-        self.sessions: SessionRegistry = websocket.app.state.sessions
-        self.controls: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        self.paused = False
-        self.end_reason: str | None = None  # set by a closer from outside
 
-    async def close_from_server(self, reason: str) -> None:
-        self.end_reason = reason
-        await self.controls.put(None)
-
-    async def read_controls(self) -> None:
-        try:
-            while True:
-                message = await self.websocket.receive_text()
-                try:
-                    self.controls.put_nowait(json.loads(message))
-                except json.JSONDecodeError:
-                    self.controls.put_nowait({"__invalid__": "not JSON"})
-        except (WebSocketDisconnect, RuntimeError):
-            await self.controls.put(None)  # the client is gone: end the training
-
-    async def send(self, message: dict[str, Any]) -> None:
-        await self.websocket.send_text(_dumps(message))
-
-    async def handle(self, raw: dict[str, Any]) -> bool:
-        """Applies one control message; False ends the session."""
-        try:
-            control = ControlMessage.model_validate(raw)
-        except ValidationError as error:
-            detail = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
-                for e in clean_errors(error.errors())
-            )
-            await self.send({"error": f"bad control message ({detail})"})
-            return True
-        if control.action == "pause":
-            self.paused = True
-        elif control.action == "resume":
-            self.paused = False
-        elif control.action == "step":
-            self.paused = True
-            if not self.trainer.done:
-                self.trainer.run_epoch()
-            await self.send(self.trainer.snapshot())
-        elif control.action == "set":
-            assert control.lr is not None
-            self.trainer.set_lr(control.lr)
-            await self.send({"lr": control.lr, "epoch": self.trainer.epoch})
-        elif control.action == "stop":
-            self.trainer.stop()
-            return False
-        return True
-
-    async def run(self) -> int:
-        """Trains until done, stopped, idle or disconnected; returns the close code."""
-        reader = asyncio.create_task(self.read_controls())
-        cost = _EpochCost()
-        min_gap = 1.0 / self.settings.snapshot_rate
-        try:
-            await self.send(self.trainer.snapshot())
-            last_sent = time.perf_counter()
-            while not self.trainer.done:
-                # Controls first, without waiting unless paused.
-                while not self.controls.empty() or self.paused:
-                    try:
-                        raw = await asyncio.wait_for(
-                            self.controls.get(),
-                            timeout=self.settings.session_idle_seconds if self.paused else None,
-                        )
-                    except TimeoutError:
-                        await self.send(
-                            {
-                                "error": "session ended after "
-                                f"{self.settings.session_idle_seconds:g} s paused with no message",
-                                "done": True,
-                                "stopped": "idle",
-                            }
-                        )
-                        return CLOSE_NORMAL
-                    if raw is None:  # disconnected, or closed by the server
-                        if self.end_reason is not None:
-                            await self.send({"error": self.end_reason, "done": True})
-                            return CLOSE_GOING_AWAY
-                        return CLOSE_NORMAL
-                    if "__invalid__" in raw:
-                        await self.send({"error": "bad control message (not JSON)"})
-                    elif not await self.handle(raw):
-                        break
-                    if self.trainer.done:
-                        break
-                if self.trainer.done:
-                    break
-                if self.sessions.shutting_down:
-                    await self.send({"error": "server shutting down", "done": True})
-                    return CLOSE_GOING_AWAY
-                await cost.advance(self.trainer, _time_slice(self.settings, self.sessions))
-                now = time.perf_counter()
-                if now - last_sent >= min_gap and not self.trainer.done:
-                    await self.send(self.trainer.snapshot())
-                    last_sent = now
-                await asyncio.sleep(0)  # let other sessions and requests run
-            await self.send(self.trainer.snapshot())  # the last one: done, stopped, network
-            return CLOSE_NORMAL
-        finally:
-            reader.cancel()
+def _apply_control(text: str, session: TrainingSession) -> None:
+    try:
+        control = ControlMessage.model_validate_json(text)
+    except ValidationError as error:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
+            for e in clean_errors(error.errors())
+        )
+        session.send({"error": f"bad control message ({detail})"})
+        return
+    trainer = session.trainer
+    if control.action == "pause":
+        session.paused = True
+    elif control.action == "resume":
+        session.paused = False
+    elif control.action == "step":
+        session.paused = True
+        if not trainer.done and not session.busy:
+            trainer.run_epoch()
+        session.send_snapshot()
+    elif control.action == "set":
+        assert control.lr is not None
+        trainer.set_lr(control.lr)
+        session.send({"lr": control.lr, "epoch": trainer.epoch})
+    elif control.action == "stop" and not session.busy:
+        trainer.stop()
+    session.finish_if_done()
 
 
 @router.websocket("/ws/train")
@@ -288,6 +201,7 @@ async def train_socket(websocket: WebSocket) -> None:
     """
     settings: Settings = websocket.app.state.settings
     sessions: SessionRegistry = websocket.app.state.sessions
+    scheduler: TrainingScheduler = websocket.app.state.scheduler
     if not origin_allowed(websocket, settings):
         await websocket.close(code=CLOSE_POLICY_VIOLATION, reason="origin not allowed")
         return
@@ -303,24 +217,35 @@ async def train_socket(websocket: WebSocket) -> None:
         await _refuse(websocket, clean_errors(error.errors()))
         return
 
-    session = None
+    session = TrainingSession(trainer, settings.snapshot_rate)
+
+    async def close_from_server(reason: str) -> None:
+        session.end(CLOSE_GOING_AWAY, {"error": reason, "done": True})
+
     try:
-        session = _Session(websocket, trainer, settings)
-        session_id = sessions.acquire(session.close_from_server)
+        session_id = sessions.acquire(close_from_server)
     except SessionLimitReached as error:
-        await websocket.send_text(_dumps({"error": str(error)}))
+        await websocket.send_text(dumps({"error": str(error)}))
         await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason="too many sessions")
         return
+    session.send_snapshot()
+    scheduler.add(session)
+    reader = asyncio.create_task(
+        _read_controls(websocket, session, scheduler, settings.session_idle_seconds)
+    )
     try:
-        code = await session.run()
-        await websocket.close(code=code)
+        while (message := await session.outbox.get()) is not None:
+            await websocket.send_text(message)
+        await websocket.close(code=session.close_code)
     except (WebSocketDisconnect, RuntimeError):
-        pass  # the client left; the training ends with the session
+        session.end()  # the client left; the training ends with the session
     finally:
+        reader.cancel()
+        scheduler.remove(session)
         sessions.release(session_id)
 
 
 async def _refuse(websocket: WebSocket, errors: list[dict[str, Any]]) -> None:
     detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
-    await websocket.send_text(_dumps({"error": detail or "invalid training request"}))
+    await websocket.send_text(dumps({"error": detail or "invalid training request"}))
     await websocket.close(code=CLOSE_POLICY_VIOLATION, reason="invalid training request")
