@@ -180,11 +180,15 @@ def _tanh(z: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None) -> np
     return np.tanh(z, out=out)
 
 
+# a 0-d array: NumPy converts a Python float operand on every call (~0.1 µs)
+_ONE = np.array(1.0)
+
+
 def _tanh_d(
     z: np.ndarray, y: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None
 ) -> np.ndarray:
     result = np.multiply(y, y, out=out)
-    return np.subtract(1.0, result, out=result)
+    return np.subtract(_ONE, result, out=result)
 
 
 def _sigmoid_f(z: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None) -> np.ndarray:
@@ -194,7 +198,7 @@ def _sigmoid_f(z: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None) 
 def _sigmoid_d(
     z: np.ndarray, y: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None
 ) -> np.ndarray:
-    result = np.subtract(1.0, y, out=out)
+    result = np.subtract(_ONE, y, out=out)
     return np.multiply(result, y, out=result)
 
 

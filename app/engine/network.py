@@ -183,8 +183,8 @@ class Network:
 
     def forward_into(self, work: Workspace) -> np.ndarray:
         """Runs the layers on ``work.inputs``; returns the output (n, out_last), a view."""
-        for theta, a_prev, z, forward, params, a in work.forward_plan:
-            np.dot(theta, a_prev, out=z)  # Z.T = [W | b] @ [A_prev, 1].T  (out, n)
+        for theta_dot, a_prev, z, forward, params, a in work.forward_plan:
+            theta_dot(a_prev, z)  # Z.T = [W | b] @ [A_prev, 1].T  (out, n)
             if forward is not None:  # None: the output layer's identity, A is Z
                 forward(z, params, a)  # A.T = f(Z.T)  (out, n)
         return work.prediction
@@ -193,13 +193,13 @@ class Network:
         """From dL/dA of the output in ``work.grad_output`` (after ``forward_into``) fills
         ``self.gradients`` with dL/d[W | b] of every layer, last layer first."""
         for step in work.backward_plan:
-            derivative, z, a, params, d_act, da, dz, a_prev_t, grad, weight_t, da_prev = step
+            derivative, z, a, params, d_act, da, dz, dz_dot, a_prev_t, grad, w_t_dot, da_prev = step
             if derivative is not None:  # None: identity, dZ is dA
                 derivative(z, a, params, d_act)  # f'(Z).T  (out, n)
                 np.multiply(da, d_act, out=dz)  # dZ.T = dA.T * f'(Z).T  (out, n)
-            np.dot(dz, a_prev_t, out=grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
+            dz_dot(a_prev_t, grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
             if da_prev is not None:
-                np.dot(weight_t, dz, out=da_prev)  # dA_prev.T = W.T @ dZ.T  (in, n)
+                w_t_dot(dz, da_prev)  # dA_prev.T = W.T @ dZ.T  (in, n)
 
     # -- the public, allocating API -------------------------------------------------------
 
@@ -277,7 +277,8 @@ class Workspace:
     of a[-1] and da[-1] that a loss reads and writes. ``forward_plan`` and
     ``backward_plan`` hold, per layer, the arrays and views each step touches, so the
     loops do no lookups (the network's parameters are updated in place, so the views
-    stay valid).
+    stay valid). Their matrix products are bound ``ndarray.dot`` methods, ``x_dot(y, out)``
+    = ``np.dot(x, y, out=out)``: the method skips np.dot's Python-level dispatch (~0.1 µs).
     """
 
     def __init__(self, network: Network, n_samples: int):
@@ -308,7 +309,7 @@ class Workspace:
         a_prevs = [self.inputs, *self.a_ones[:-1]]
         self.forward_plan = [
             (
-                layer.theta,
+                layer.theta.dot,
                 a_prevs[k],
                 self.z[k],
                 None if self.a[k] is self.z[k] else layer.function.forward,
@@ -326,9 +327,10 @@ class Workspace:
                 self.derivative[k],
                 self.da[k],
                 self.dz[k],
+                self.dz[k].dot,
                 a_prevs[k].T,
                 layer.grad,
-                layer.weight.T,
+                layer.weight.T.dot,
                 self.da[k - 1] if k > 0 else None,
             )
             for k, layer in reversed(list(enumerate(network.layers)))

@@ -156,12 +156,12 @@ class Trainer:
         self._gradients = [network.gradients]  # what optimizer.step takes, built once
 
         # Data is feature-major like the Workspace buffers: inputs (in + 1, n) with their
-        # row of ones, scaled once here, and targets (columns, n). A loss reads the
-        # sample-major view ``.T``.
+        # row of ones, scaled once here; targets (n, columns) in Fortran order, so each
+        # column is contiguous like the output rows a loss compares them with.
         self._train_inputs = self._inputs(x[train_rows])
-        self._train_targets = np.ascontiguousarray(y[train_rows].T)
+        self._train_targets = np.asfortranarray(y[train_rows])
         self._eval_train = self._workspace_for(self._train_inputs)
-        self._val_targets = np.ascontiguousarray(y[val_rows].T)
+        self._val_targets = np.asfortranarray(y[val_rows])
         self._eval_val = self._workspace_for(self._inputs(x[val_rows])) if len(val_rows) else None
         n_train = len(train_rows)
         self._batch_size = min(config.batch_size or n_train, n_train)
@@ -175,7 +175,8 @@ class Trainer:
             self._epoch_targets = np.empty_like(self._train_targets)
             sizes = {self._batch_size, n_train % self._batch_size} - {0}
             self._batch_work = {
-                size: (Workspace(network, size), np.empty((y.shape[1], size))) for size in sizes
+                size: (Workspace(network, size), np.empty((size, y.shape[1]), order="F"))
+                for size in sizes
             }
         self._grid_work: Workspace | None = None
         if config.epochs == 0:
@@ -195,10 +196,8 @@ class Trainer:
     # -- losses ---------------------------------------------------------------------------
 
     def _loss_on(self, work: Workspace, targets: np.ndarray) -> float:
-        """The loss on feature-major ``targets`` (columns, n); leaves its gradient in work."""
-        return self.loss.value_and_grad(
-            self.network.forward_into(work), targets.T, work.grad_output
-        )
+        """The loss on ``targets`` (n, columns); leaves its gradient in work.grad_output."""
+        return self.loss.value_and_grad(self.network.forward_into(work), targets, work.grad_output)
 
     def _train_loss(self) -> float:
         return self._loss_on(self._eval_train, self._train_targets)
@@ -288,13 +287,13 @@ class Trainer:
         # one gather per epoch instead of one np.take per batch (~1 µs each)
         inputs, all_targets = self._epoch_inputs, self._epoch_targets
         np.take(self._train_inputs, order, axis=1, out=inputs)
-        np.take(self._train_targets, order, axis=1, out=all_targets)
+        np.take(self._train_targets, order, axis=0, out=all_targets)
         size, n_train, batch_work = self._batch_size, len(order), self._batch_work
         for start in range(0, n_train, size):
             stop = min(start + size, n_train)
             work, targets = batch_work[stop - start]
             work.inputs[...] = inputs[:, start:stop]
-            targets[...] = all_targets[:, start:stop]
+            targets[...] = all_targets[start:stop]
             batch_loss = self._loss_on(work, targets)
             if not _loss_ok(batch_loss):
                 self.epoch += start > 0  # a partly done epoch counts
