@@ -120,12 +120,23 @@ function line(y, color, name, { width = 2.5, faint = false } = {}) {
   };
 }
 
-function drawPanel(key, traces, limit) {
+// Which neurons each panel depends on: a move redraws only the panels that change.
+const PANEL_INPUTS = {
+  a: ["a"], b: ["b"], ab: ["a", "b"], c: ["c"], d: ["d"], cd: ["c", "d"],
+  cab: ["a", "b", "c"], dab: ["a", "b", "d"], sum: ["a", "b", "c", "d"],
+};
+const drawnInputs = {};
+
+function drawPanel(key, traces, limit, snapshot) {
+  const inputs = JSON.stringify(PANEL_INPUTS[key].map((unit) => snapshot[unit]));
+  if (drawnInputs[key] === inputs) return Promise.resolve();
+  drawnInputs[key] = inputs;
   return draw(panels[key], traces, panelLayout(limit), PANEL_CONFIG);
 }
 
 /** A, B and A + B from one 1→2→1 network: its hidden units and its output. */
-const computeAB = coalesce(async ({ a, b }) => {
+const computeAB = coalesce(async (snapshot) => {
+  const { a, b } = snapshot;
   /** @type {ForwardAnswer} */
   const answer = await postJSON("/api/forward", { network: apiNetwork([tanhLayer(a, b), sumLayer()]), x: X });
   const hidden = answer.layers[0].activation;
@@ -133,30 +144,32 @@ const computeAB = coalesce(async ({ a, b }) => {
   const unitB = column(hidden, 1);
   clearError();
   await Promise.all([
-    drawPanel("a", [line(unitA, UNIT_COLORS.a, "A")], 1.15),
-    drawPanel("b", [line(unitB, UNIT_COLORS.b, "B")], 1.15),
+    drawPanel("a", [line(unitA, UNIT_COLORS.a, "A")], 1.15, snapshot),
+    drawPanel("b", [line(unitB, UNIT_COLORS.b, "B")], 1.15, snapshot),
     drawPanel("ab", [line(unitA, UNIT_COLORS.a, "A", { faint: true }), line(unitB, UNIT_COLORS.b, "B", { faint: true }),
-      line(flat(answer.output), COLORS.sum, "A + B")], 2.2),
+      line(flat(answer.output), COLORS.sum, "A + B")], 2.2, snapshot),
   ]);
 }, showError);
 
 /** C, D and C + D, the same way. */
-const computeCD = coalesce(async ({ c, d }) => {
+const computeCD = coalesce(async (snapshot) => {
+  const { c, d } = snapshot;
   const answer = await postJSON("/api/forward", { network: apiNetwork([tanhLayer(c, d), sumLayer()]), x: X });
   const hidden = answer.layers[0].activation;
   const unitC = column(hidden, 0);
   const unitD = column(hidden, 1);
   clearError();
   await Promise.all([
-    drawPanel("c", [line(unitC, UNIT_COLORS.c, "C")], 1.15),
-    drawPanel("d", [line(unitD, UNIT_COLORS.d, "D")], 1.15),
+    drawPanel("c", [line(unitC, UNIT_COLORS.c, "C")], 1.15, snapshot),
+    drawPanel("d", [line(unitD, UNIT_COLORS.d, "D")], 1.15, snapshot),
     drawPanel("cd", [line(unitC, UNIT_COLORS.c, "C", { faint: true }), line(unitD, UNIT_COLORS.d, "D", { faint: true }),
-      line(flat(answer.output), COLORS.sum, "C + D")], 2.2),
+      line(flat(answer.output), COLORS.sum, "C + D")], 2.2, snapshot),
   ]);
 }, showError);
 
 /** C(A+B), D(A+B) and their sum: layer 1 (A, B), layer 2 reads A + B through C's and D's weights. */
-const computeComposed = coalesce(async ({ a, b, c, d }) => {
+const computeComposed = coalesce(async (snapshot) => {
+  const { a, b, c, d } = snapshot;
   const network = apiNetwork([
     tanhLayer(a, b),
     { activation: "tanh", weight: [[c[0], c[0]], [d[0], d[0]]], bias: [c[1], d[1]] },
@@ -168,10 +181,10 @@ const computeComposed = coalesce(async ({ a, b, c, d }) => {
   const unitDAB = column(second, 1);
   clearError();
   await Promise.all([
-    drawPanel("cab", [line(unitCAB, UNIT_COLORS.c, "C(A+B)")], 1.15),
-    drawPanel("dab", [line(unitDAB, UNIT_COLORS.d, "D(A+B)")], 1.15),
     drawPanel("sum", [line(unitCAB, UNIT_COLORS.c, "C(A+B)", { faint: true }), line(unitDAB, UNIT_COLORS.d, "D(A+B)", { faint: true }),
-      line(flat(answer.output), COLORS.sum, "C(A+B) + D(A+B)", { width: 3 })], 2.2),
+      line(flat(answer.output), COLORS.sum, "C(A+B) + D(A+B)", { width: 3 })], 2.2, snapshot),
+    drawPanel("cab", [line(unitCAB, UNIT_COLORS.c, "C(A+B)")], 1.15, snapshot),
+    drawPanel("dab", [line(unitDAB, UNIT_COLORS.d, "D(A+B)")], 1.15, snapshot),
   ]);
 }, showError);
 
