@@ -30,6 +30,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.main import create_app
 from app.settings import Settings
+from tests.asyncrun import run_async
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -482,7 +483,7 @@ def test_healthz_stays_fast_while_a_long_train_runs(server: Server) -> None:
             ]
         },
         "data": {"formula": "sin(3*x)", "n": 2000},
-        "epochs": 100,
+        "epochs": 500,
     }
 
     def train() -> None:
@@ -608,7 +609,7 @@ async def _shutdown_scenario(server: Server) -> tuple[list[dict[str, Any]], int 
 def test_graceful_shutdown_tells_sessions_and_exits(tmp_path: Path) -> None:
     server = Server(tmp_path)
     try:
-        messages, code, started = asyncio.run(_shutdown_scenario(server))
+        messages, code, started = run_async(_shutdown_scenario(server))
         server.process.wait(timeout=10)
         exited_after = time.monotonic() - started
     finally:

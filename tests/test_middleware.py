@@ -28,6 +28,7 @@ from app.middleware import (
 )
 from app.paths import STATIC_DIR
 from app.settings import Settings
+from tests.asyncrun import run_async
 
 LIMIT = 4096
 
@@ -283,7 +284,7 @@ class TestBodyLimit:
         assert calls.get("json", 0) == 0
 
     def test_invalid_content_length(self, client: TestClient) -> None:
-        sent = asyncio.run(call_asgi(client.app, "/echo", [b"x"], [(b"content-length", b"-5")]))
+        sent = run_async(call_asgi(client.app, "/echo", [b"x"], [(b"content-length", b"-5")]))
         assert status_and_body(sent)[0] == 400
 
     @pytest.mark.parametrize("path", ["/echo", "/json", "/greedy"])
@@ -291,7 +292,7 @@ class TestBodyLimit:
         app = make_test_app()
         chunks = [b"{" + b" " * 1000] + [b" " * 1000] * 5 + [b"}"]
         headers = [(b"transfer-encoding", b"chunked"), (b"content-type", b"application/json")]
-        sent = asyncio.run(call_asgi(app, path, chunks, headers))
+        sent = run_async(call_asgi(app, path, chunks, headers))
         status, body = status_and_body(sent)
         assert status == 413
         assert json.loads(body)["detail"].startswith("request body too large")
@@ -301,12 +302,12 @@ class TestBodyLimit:
         app = make_test_app()
         chunks = [b"{" + b" " * (LIMIT + 10) + b"}"]
         headers = [(b"content-length", b"10"), (b"content-type", b"application/json")]
-        sent = asyncio.run(call_asgi(app, path, chunks, headers))
+        sent = run_async(call_asgi(app, path, chunks, headers))
         assert status_and_body(sent)[0] == 413
 
     def test_small_chunked_body_passes(self) -> None:
         app = make_test_app()
-        sent = asyncio.run(
+        sent = run_async(
             call_asgi(app, "/echo", [b"ab", b"cd"], [(b"transfer-encoding", b"chunked")])
         )
         status, body = status_and_body(sent)
@@ -400,7 +401,7 @@ class TestStreamsAndSockets:
             await asyncio.wait_for(app(scope, receive, send), 10)
             return sent
 
-        sent = asyncio.run(run())
+        sent = run_async(run())
         bodies = [m for m in sent if m["type"] == "http.response.body" and m.get("body")]
         assert len(bodies) == 3  # one message per line, passed on as they come
         assert all(m.get("more_body") for m in bodies)
