@@ -177,7 +177,7 @@ def _identity_d(
 
 
 def _tanh(z: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None) -> np.ndarray:
-    return np.tanh(z, out=out)
+    return np.tanh(z, out)  # a positional out is ~0.07 µs cheaper than out= (hot path)
 
 
 # a 0-d array: NumPy converts a Python float operand on every call (~0.1 µs)
@@ -187,8 +187,8 @@ _ONE = np.array(1.0)
 def _tanh_d(
     z: np.ndarray, y: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None
 ) -> np.ndarray:
-    result = np.multiply(y, y, out=out)
-    return np.subtract(_ONE, result, out=result)
+    result = np.multiply(y, y, out)  # positional out: cheaper than out= (hot path)
+    return np.subtract(_ONE, result, result)
 
 
 def _sigmoid_f(z: np.ndarray, p: dict[str, ParamValue], out: np.ndarray | None) -> np.ndarray:

@@ -196,7 +196,7 @@ class Network:
             derivative, z, a, params, d_act, da, dz, dz_dot, a_prev_t, grad, w_t_dot, da_prev = step
             if derivative is not None:  # None: identity, dZ is dA
                 derivative(z, a, params, d_act)  # f'(Z).T  (out, n)
-                np.multiply(da, d_act, out=dz)  # dZ.T = dA.T * f'(Z).T  (out, n)
+                np.multiply(da, d_act, dz)  # dZ.T = dA.T * f'(Z).T  (out, n)
             dz_dot(a_prev_t, grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
             if da_prev is not None:
                 w_t_dot(dz, da_prev)  # dA_prev.T = W.T @ dZ.T  (in, n)

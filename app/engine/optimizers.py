@@ -109,7 +109,7 @@ class SGD(Optimizer):
                     grad = update
                 else:
                     grad = buf
-            np.multiply(grad, self._minus_lr, out=update)  # param.add_(grad, alpha=-lr)
+            np.multiply(grad, self._minus_lr, update)  # param.add_(grad, alpha=-lr)
             param += update
 
 

@@ -270,13 +270,16 @@ class Trainer:
 
     def _full_batch_epoch(self) -> None:
         # The step's forward pass over the whole training set gives this epoch's loss too.
-        loss = self._loss_on(self._train_work, self._train_targets)
+        work = self._train_work
+        loss = self.loss.value_and_grad(
+            self.network.forward_into(work), self._train_targets, work.grad_output
+        )
         if self.epoch % self.record_every == 0:
-            self._record(loss)
-        if not _loss_ok(loss):
+            self._record(loss)  # before the update: the validation loss at the same weights
+        if not loss <= DIVERGED_LOSS:  # also NaN and inf (a loss is never -inf)
             self._diverge(loss)
             return
-        self._update(self._train_work)
+        self._update(work)
         self.epoch += 1
 
     def _mini_batch_epoch(self) -> None:
