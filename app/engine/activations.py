@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from numbers import Real
 from typing import Any
 
@@ -671,8 +672,15 @@ def _extreme_value(
 
 def max_abs_slope(name: str, params: Params | None = None) -> float:
     """max |f'(z)| over all z (sampled densely, kinks included)."""
-    activation = get_activation(name)
     resolved = resolve_params(name, params)
+    return _max_abs_slope(name, tuple(sorted(resolved.items())))
+
+
+@lru_cache(maxsize=256)
+def _max_abs_slope(name: str, params: tuple[tuple[str, ParamValue], ...]) -> float:
+    # A dense scan (~1 ms, more for gelu's erf): every slider move asks again, so remember it.
+    activation = get_activation(name)
+    resolved = dict(params)
     return float(np.max(np.abs(_slopes(activation, resolved, _probe_points(activation, resolved)))))
 
 
@@ -757,11 +765,19 @@ def ranges(
         changes = np.flatnonzero(flags[1:] != flags[:-1])
         lo, hi = xs[changes], xs[changes + 1]
         lo_flag = flags[changes]
-        for _ in range(64):
-            middle = (lo + hi) / 2.0
-            same_as_lo = is_sensitive(middle) == lo_flag
-            lo = np.where(same_as_lo, middle, lo)
-            hi = np.where(same_as_lo, hi, middle)
+        # 32-way search: each pass evaluates 31 points inside every bracket at once and
+        # keeps the sub-interval where the flag flips (2^65 narrower in 13 passes, where
+        # bisection needs 64 calls: the calls, not the points, are the cost).
+        fractions = np.linspace(0.0, 1.0, 33)[1:-1]
+        rows = np.arange(len(lo))
+        for _ in range(13):
+            inside = lo[:, None] + (hi - lo)[:, None] * fractions  # (n_boundaries, 31)
+            same_as_lo = is_sensitive(inside) == lo_flag[:, None]
+            # the first point whose flag differs from lo's (31 if none before hi)
+            first_other = np.argmin(same_as_lo, axis=1)
+            first_other[same_as_lo.all(axis=1)] = len(fractions)
+            edges = np.concatenate([lo[:, None], inside, hi[:, None]], axis=1)
+            lo, hi = edges[rows, first_other], edges[rows, first_other + 1]
         boundaries = [float(v) for v in (lo + hi) / 2.0]
         # Land exactly on a kink (relu's 0, hardtanh's bounds) rather than 1e-23 beside it.
         special_x = (np.array(activation.special_points(resolved)) - b) / w
