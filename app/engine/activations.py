@@ -776,8 +776,8 @@ def ranges(
             # the first point whose flag differs from lo's (31 if none before hi)
             first_other = np.argmin(same_as_lo, axis=1)
             first_other[same_as_lo.all(axis=1)] = len(fractions)
-            edges = np.concatenate([lo[:, None], inside, hi[:, None]], axis=1)
-            lo, hi = edges[rows, first_other], edges[rows, first_other + 1]
+            candidates = np.concatenate([lo[:, None], inside, hi[:, None]], axis=1)
+            lo, hi = candidates[rows, first_other], candidates[rows, first_other + 1]
         boundaries = [float(v) for v in (lo + hi) / 2.0]
         # Land exactly on a kink (relu's 0, hardtanh's bounds) rather than 1e-23 beside it.
         special_x = (np.array(activation.special_points(resolved)) - b) / w
