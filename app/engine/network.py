@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from app.engine import activations
-from app.engine.activations import Activation, ParamValue
+from app.engine.activations import Activation, Call, ParamValue
 
 
 @dataclass
@@ -183,23 +183,15 @@ class Network:
 
     def forward_into(self, work: Workspace) -> np.ndarray:
         """Runs the layers on ``work.inputs``; returns the output (n, out_last), a view."""
-        for theta_dot, a_prev, z, forward, params, a in work.forward_plan:
-            theta_dot(a_prev, z)  # Z.T = [W | b] @ [A_prev, 1].T  (out, n)
-            if forward is not None:  # None: the output layer's identity, A is Z
-                forward(z, params, a)  # A.T = f(Z.T)  (out, n)
+        for call, arguments in work.forward_calls:  # the maths: Workspace.__init__
+            call(*arguments)
         return work.prediction
 
     def backward_into(self, work: Workspace) -> None:
         """From dL/dA of the output in ``work.grad_output`` (after ``forward_into``) fills
         ``self.gradients`` with dL/d[W | b] of every layer, last layer first."""
-        for step in work.backward_plan:
-            derivative, z, a, params, d_act, da, dz, dz_dot, a_prev_t, grad, w_t_dot, da_prev = step
-            if derivative is not None:  # None: identity, dZ is dA
-                derivative(z, a, params, d_act)  # f'(Z).T  (out, n)
-                np.multiply(da, d_act, dz)  # dZ.T = dA.T * f'(Z).T  (out, n)
-            dz_dot(a_prev_t, grad)  # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
-            if da_prev is not None:
-                w_t_dot(dz, da_prev)  # dA_prev.T = W.T @ dZ.T  (in, n)
+        for call, arguments in work.backward_calls:  # the maths: Workspace.__init__
+            call(*arguments)
 
     # -- the public, allocating API -------------------------------------------------------
 
@@ -274,11 +266,11 @@ class Workspace:
     a_ones[k]: (out_k + 1, n), A_k.T and ones (hidden) a[k]: A_k.T, the first rows of a_ones[k]
     The output layer's identity shares its buffers: a[-1] is z[-1], and any identity's
     dz[k] is da[k]. ``prediction`` and ``grad_output`` are the sample-major views (n, out)
-    of a[-1] and da[-1] that a loss reads and writes. ``forward_plan`` and
-    ``backward_plan`` hold, per layer, the arrays and views each step touches, so the
-    loops do no lookups (the network's parameters are updated in place, so the views
-    stay valid). Their matrix products are bound ``ndarray.dot`` methods, ``x_dot(y, out)``
-    = ``np.dot(x, y, out=out)``: the method skips np.dot's Python-level dispatch (~0.1 µs).
+    of a[-1] and da[-1] that a loss reads and writes. ``forward_calls`` and
+    ``backward_calls`` are the step itself, as the NumPy calls to make in order, with the
+    arrays and views each touches. Their matrix products are bound ``ndarray.dot``
+    methods, ``x_dot(y, out)`` = ``np.dot(x, y, out=out)``: the method skips np.dot's
+    Python-level dispatch (~0.1 µs).
     """
 
     def __init__(self, network: Network, n_samples: int):
@@ -307,34 +299,33 @@ class Workspace:
         self.prediction = self.a[-1].T
         self.grad_output = self.da[-1].T
         a_prevs = [self.inputs, *self.a_ones[:-1]]
-        self.forward_plan = [
-            (
-                layer.theta.dot,
-                a_prevs[k],
-                self.z[k],
-                None if self.a[k] is self.z[k] else layer.function.forward,
-                layer.params,
-                self.a[k],
-            )
-            for k, layer in enumerate(network.layers)
-        ]
-        self.backward_plan = [
-            (
-                None if layer.is_identity else layer.function.derivative,
-                self.z[k],
-                self.a[k],
-                layer.params,
-                self.derivative[k],
-                self.da[k],
-                self.dz[k],
-                self.dz[k].dot,
-                a_prevs[k].T,
-                layer.grad,
-                layer.weight.T.dot,
-                self.da[k - 1] if k > 0 else None,
-            )
-            for k, layer in reversed(list(enumerate(network.layers)))
-        ]
+        # The step as flat lists of (NumPy function, arguments): the loops then do no
+        # lookups or branches (the parameters are updated in place, so the views stay
+        # valid), and tanh is called directly rather than through its Python wrapper.
+        self.forward_calls: list[Call] = []
+        for k, layer in enumerate(network.layers):
+            # Z.T = [W | b] @ [A_prev, 1].T  (out, n)
+            self.forward_calls.append((layer.theta.dot, (a_prevs[k], self.z[k])))
+            if self.a[k] is not self.z[k]:  # the output layer's identity: A is Z
+                # A.T = f(Z.T)  (out, n)
+                self.forward_calls += layer.function.forward_steps(
+                    self.z[k], layer.params, self.a[k]
+                )
+        self.backward_calls: list[Call] = []
+        for k in reversed(range(len(network.layers))):
+            layer = network.layers[k]
+            if not layer.is_identity:  # identity: dZ is dA
+                # f'(Z).T, then dZ.T = dA.T * f'(Z).T  (out, n)
+                self.backward_calls += layer.function.derivative_steps(
+                    self.z[k], self.a[k], layer.params, self.derivative[k]
+                )
+                self.backward_calls.append(
+                    (np.multiply, (self.da[k], self.derivative[k], self.dz[k]))
+                )
+            # [dW | db] = dZ.T @ [A_prev, 1]  (out, in + 1)
+            self.backward_calls.append((self.dz[k].dot, (a_prevs[k].T, layer.grad)))
+            if k > 0:  # dA_prev.T = W.T @ dZ.T  (in, n)
+                self.backward_calls.append((layer.weight.T.dot, (self.dz[k], self.da[k - 1])))
 
     def load(self, x: np.ndarray) -> None:
         """Copies samples x of shape (n, in) into the inputs."""

@@ -84,6 +84,16 @@ class SGD(Optimizer):
         self.momentum, self.dampening, self.nesterov = momentum, dampening, nesterov
         self.weight_decay, self.maximize = weight_decay, maximize
         self.momentum_buffers = [np.zeros_like(p) for p in self.params]
+        if momentum == 0 and weight_decay == 0 and not maximize:
+            self.step = self._plain_step  # type: ignore[method-assign]
+
+    def _plain_step(self, grads: Sequence[np.ndarray]) -> None:
+        """Plain SGD, param -= lr * grad: the hot path of the learners' default optimiser."""
+        self.steps += 1
+        minus_lr, updates = self._minus_lr, self._update
+        for param, grad, update in zip(self.params, grads, updates):  # noqa: B905 (hot path)
+            np.multiply(grad, minus_lr, update)
+            param += update
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
         self.steps += 1

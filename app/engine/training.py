@@ -175,11 +175,16 @@ class Trainer:
             self._epoch_targets = np.empty_like(self._train_targets)
             sizes = {self._batch_size, n_train % self._batch_size} - {0}
             work_of_size = {size: Workspace(network, size) for size in sizes}
-            # (start, stop, workspace) of each batch, in order
+            # (workspace, inputs, targets) of each batch, in order: views into the epoch's
+            # buffers, which every epoch refills in place, so they are sliced once here
             self._batches = [
-                (start, min(start + self._batch_size, n_train), work_of_size[size])
+                (
+                    work_of_size[stop - start],
+                    self._epoch_inputs[:, start:stop],
+                    self._epoch_targets[start:stop],
+                )
                 for start in range(0, n_train, self._batch_size)
-                for size in [min(self._batch_size, n_train - start)]
+                for stop in [min(start + self._batch_size, n_train)]
             ]
         self._grid_work: Workspace | None = None
         if config.epochs == 0:
@@ -306,11 +311,12 @@ class Trainer:
             self._gradients,
             network.parameters,
         )
-        for start, stop, work in self._batches:
-            work.inputs[...] = inputs[:, start:stop]  # the workspace's plans read its own inputs
-            loss = value_and_grad(forward(work), targets[start:stop], work.grad_output)
+        copyto = np.copyto
+        for batch, (work, batch_inputs, batch_targets) in enumerate(self._batches):
+            copyto(work.inputs, batch_inputs)  # the workspace's calls read its own inputs
+            loss = value_and_grad(forward(work), batch_targets, work.grad_output)
             if not loss <= DIVERGED_LOSS:  # also NaN and inf (a loss is never -inf)
-                self.epoch += start > 0  # a partly done epoch counts
+                self.epoch += batch > 0  # a partly done epoch counts
                 self._diverge(self._train_loss())
                 return
             backward(work)
