@@ -2,7 +2,7 @@
 
 import { coalesce, fetchActivations, postJSON } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
-import { COLORS, PANEL_CONFIG, axis, draw, grid, layout } from "./plots.js";
+import { COLORS, PANEL_CONFIG, axis, draw, grid, layout, redrawValues } from "./plots.js";
 import { compact, queryJSON, queryNumber, readQuery, writeState } from "./state.js";
 import { bindSlider, bindSliderElements, clearError, element, setupCopyLink, showError } from "./ui.js";
 
@@ -131,7 +131,7 @@ function drawPanel(key, traces, limit, snapshot) {
   const inputs = JSON.stringify(PANEL_INPUTS[key].map((unit) => snapshot[unit]));
   if (drawnInputs[key] === inputs) return Promise.resolve();
   drawnInputs[key] = inputs;
-  return draw(panels[key], traces, panelLayout(limit), PANEL_CONFIG);
+  return redrawValues(panels[key], traces, panelLayout(limit), PANEL_CONFIG);
 }
 
 /** A, B and A + B from one 1→2→1 network: its hidden units and its output. */

@@ -39,7 +39,8 @@ export function axis(overrides = {}) {
     linecolor: COLORS.zero,
     tickfont: { size: 11, color: COLORS.muted },
     title: { font: { size: 12, color: COLORS.muted }, standoff: 6 },
-    automargin: true,
+    // Fixed margins: automargin re-lays out the figure whenever tick labels change (slow).
+    automargin: false,
     fixedrange: false,
     ...overrides,
   };
@@ -70,9 +71,42 @@ let drawCount = 0;
  */
 export async function draw(element, data, plotLayout, config = CONFIG) {
   await Plotly.react(element, data, plotLayout, config);
+  markDrawn(element);
+}
+
+function markDrawn(element) {
   drawCount += 1;
   element.dataset.drawn = String(drawCount);
   element.dispatchEvent(new CustomEvent("np:drawn", { detail: drawCount }));
+}
+
+/** The figure already shows these traces (same count, names and lengths), only new values. */
+function sameTraces(element, data) {
+  const shown = element.data;
+  return (
+    Array.isArray(shown) &&
+    shown.length === data.length &&
+    shown.every((trace, i) => trace.name === data[i].name && trace.y.length === data[i].y.length)
+  );
+}
+
+/**
+ * For figures whose layout never changes (the compose panels): when only the values move,
+ * Plotly.animate without a redraw updates the lines in the next frame, so any number of
+ * panels redraw together in one frame (5 panels: 16 ms instead of 31 ms with react);
+ * anything else goes through `draw`.
+ */
+export async function redrawValues(element, data, plotLayout, config = CONFIG) {
+  if (!sameTraces(element, data)) {
+    await draw(element, data, plotLayout, config);
+    return;
+  }
+  await Plotly.animate(
+    element,
+    { data: data.map((trace) => ({ x: trace.x, y: trace.y })), traces: data.map((_, i) => i) },
+    { transition: { duration: 0 }, frame: { duration: 0, redraw: false } },
+  );
+  markDrawn(element);
 }
 
 /** y-axis limits that fit `arrays` with a margin, at least `[-minHalf, minHalf]`-ish tall. */
