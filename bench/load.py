@@ -2,7 +2,7 @@
 
 Starts the server itself (``python -m app --workers W`` on a free loopback port),
 and for every (workers, N) pair opens N WebSocket sessions that each train the
-book's 1-13-1 tanh net on the thermometer data with a 200-point grid and many
+book's 1-13-1 tanh net on 500 points of sin(3x) with a 200-point grid and many
 epochs, reading snapshots for ``--seconds``; at the same time a client sends
 /api/forward requests one after another. Then it reports, per run:
 
@@ -49,11 +49,11 @@ TRAINING_REQUEST: dict[str, Any] = {
             {"in": 13, "out": 1, "activation": "identity"},
         ]
     },
-    "data": {"dataset": "thermometer"},
-    "input_scale": 0.1,
+    # 500 points: enough work that no session finishes its epochs inside the window
+    "data": {"formula": "sin(3*x)", "x_min": -3, "x_max": 3, "n": 500},
     "optimizer": {"name": "sgd", "lr": 0.001},
     "epochs": 100_000,
-    "grid": {"x_min": 20, "x_max": 90, "n": 200},
+    "grid": {"x_min": -3, "x_max": 3, "n": 200},
 }
 FORWARD_REQUEST = {
     "network": TRAINING_REQUEST["network"],
@@ -158,6 +158,7 @@ async def session(port: int, seconds: float, run: Run, start: asyncio.Event) -> 
         async with websockets.connect(uri, max_size=None, open_timeout=30) as ws:
             await ws.send(json.dumps(TRAINING_REQUEST))
             deadline = time.perf_counter() + seconds
+            ended = False
             while time.perf_counter() < deadline:
                 try:
                     raw = await asyncio.wait_for(ws.recv(), deadline - time.perf_counter())
@@ -170,8 +171,10 @@ async def session(port: int, seconds: float, run: Run, start: asyncio.Event) -> 
                     run.refused += 1  # e.g. past NP_MAX_SESSIONS: an error, then close 1013
                     return
                 if message.get("done") or "error" in message:
+                    ended = True  # the run ended (or was ended) by itself: nothing to stop
                     break
-            await ws.send(json.dumps({"action": "stop"}))
+            if not ended:
+                await ws.send(json.dumps({"action": "stop"}))
     except websockets.ConnectionClosed as closed:
         if closed.rcvd is not None and closed.rcvd.code == 1013:
             run.refused += 1

@@ -290,12 +290,16 @@ def test_redundant_parentheses_are_harmless(client: TestClient) -> None:
     # Parentheses that group nothing add no depth to the parsed formula: "((( x )))" is
     # just x, so it may be accepted; what matters is no 500 and no slow parse.
     formula = "(" * 240 + "x" + ")" * 240
+    plain = {"network": THERMO_NET, "data": {"formula": "x"}, "epochs": 1}
+    started = time.perf_counter()
+    assert client.post(TRAIN, json=plain).status_code == 200
+    baseline = time.perf_counter() - started
     started = time.perf_counter()
     response = client.post(
         TRAIN, json={"network": THERMO_NET, "data": {"formula": formula}, "epochs": 1}
     )
     assert response.status_code in (200, 422), response.text[:300]
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 20 * baseline  # no slow parse
     assert_healthy(client)
 
 
@@ -491,11 +495,16 @@ def test_healthz_stays_fast_while_a_long_train_runs(server: Server) -> None:
         result["response"] = httpx.post(server.base + TRAIN, json=heavy, timeout=120)
         result["seconds"] = time.perf_counter() - started
 
-    worker = threading.Thread(target=train)
-    worker.start()
-    time.sleep(0.3)
-    latencies = []
     with httpx.Client(base_url=server.base) as http:
+        idle = []  # the same server's /healthz latency with nothing running: the yardstick
+        for _ in range(30):
+            started = time.perf_counter()
+            assert http.get("/healthz").status_code == 200
+            idle.append(time.perf_counter() - started)
+        worker = threading.Thread(target=train)
+        worker.start()
+        time.sleep(0.3)
+        latencies = []
         while worker.is_alive() and len(latencies) < 200:
             started = time.perf_counter()
             assert http.get("/healthz").status_code == 200
@@ -503,16 +512,19 @@ def test_healthz_stays_fast_while_a_long_train_runs(server: Server) -> None:
             time.sleep(0.02)
     worker.join(timeout=120)
     assert result["response"].status_code == 200, result["response"].text[:300]
-    assert result["seconds"] > 1.0, "the training run was too short to measure anything"
-    assert len(latencies) >= 10
+    assert len(latencies) >= 10, "the training run was too short to measure anything"
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    idle_median = statistics.median(idle)
     print(
-        f"/healthz during /api/train: median {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p95 {p95 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms, n={len(latencies)}"
+        f"/healthz idle: median {idle_median * 1000:.1f} ms; during /api/train: median "
+        f"{statistics.median(latencies) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+        f"n={len(latencies)}; the run took {result['seconds']:.1f} s"
     )
-    assert statistics.median(latencies) < 0.05, latencies
-    assert p95 < 0.15, latencies
+    # Had the training held the event loop, /healthz would have waited for a good part of
+    # the run; instead it answers within a small multiple of its idle latency.
+    assert p95 < result["seconds"] / 10, latencies
+    assert statistics.median(latencies) < 25 * idle_median, (idle, latencies)
 
 
 # ------------------------------------------------------------- WebSockets
@@ -582,7 +594,7 @@ def test_a_paused_idle_session_is_ended() -> None:
             last: dict[str, Any] = {}
             while not last.get("done"):
                 last = ws.receive_json()
-            assert time.monotonic() - started < 5
+            assert time.monotonic() - started < 10 * 0.5  # ended soon after the idle limit
             assert last.get("stopped") == "idle" and "error" in last
             with pytest.raises(WebSocketDisconnect):
                 ws.receive_json()

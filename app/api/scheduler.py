@@ -22,9 +22,10 @@ from starlette.concurrency import run_in_threadpool
 
 from app.engine.training import Trainer
 
-# The loop polls I/O between slices; a round of all sessions aims at this many
-# seconds so every session gets a snapshot several times a second.
-ROUND_SECONDS = 0.025
+# The loop polls I/O between slices; a round of all sessions (their training slices
+# plus their snapshots and sends) aims at this many seconds, so every session gets a
+# snapshot about 20 times a second while the machine keeps up.
+ROUND_SECONDS = 0.05
 MIN_SLICE_SECONDS = 0.0005
 # A session whose client has this many unsent messages gets no new snapshots
 # until it catches up (it keeps training): slow clients see fewer frames.
@@ -127,6 +128,7 @@ class TrainingScheduler:
         self.sessions: list[TrainingSession] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._overhead = 0.0  # seconds a session costs per round besides its training
 
     def add(self, session: TrainingSession) -> None:
         self.sessions.append(session)
@@ -152,7 +154,10 @@ class TrainingScheduler:
                 pass
 
     def _slice(self, runnable: int) -> float:
-        return max(MIN_SLICE_SECONDS, min(self.max_slice_seconds, ROUND_SECONDS / runnable))
+        """Training seconds per session this round: the round's time left over after every
+        session's other work (snapshots, sends, I/O: measured last round), shared out."""
+        training = ROUND_SECONDS - runnable * self._overhead
+        return max(MIN_SLICE_SECONDS, min(self.max_slice_seconds, training / runnable))
 
     async def _run(self) -> None:
         assert self._wakeup is not None
@@ -166,6 +171,7 @@ class TrainingScheduler:
                 await self._wakeup.wait()
                 continue
             budget = self._slice(len(runnable))
+            round_started = time.perf_counter()
             for session in runnable:
                 if not session.runnable:  # paused or ended while others ran
                     continue
@@ -179,3 +185,6 @@ class TrainingScheduler:
                 ):
                     session.send_snapshot()
                 await asyncio.sleep(0)  # the loop serves I/O between any two slices
+            spent = time.perf_counter() - round_started
+            per_session = max(0.0, spent / len(runnable) - budget)
+            self._overhead = 0.8 * self._overhead + 0.2 * per_session  # smoothed
