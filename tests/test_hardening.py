@@ -31,6 +31,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.main import create_app
 from app.settings import Settings
 from tests.asyncrun import run_async
+from tests.live import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -349,12 +350,6 @@ def test_a_valid_request_still_works_after_all_that(client: TestClient) -> None:
 
 
 # ----------------------------------------------------------- a real server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     def __init__(self, tmp: Path, **env: str) -> None:
         self.port = free_port()

@@ -16,33 +16,23 @@ before any page script runs, and from the console.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import plotly
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
+
+from tests.live import free_port, stop, wait_answering
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LISTENER = """
 window.__violations = [];
 document.addEventListener("securitypolicyviolation", (e) => window.__violations.push({
@@ -149,12 +139,6 @@ window.__result = {inline: window.__inline === true, handler: window.__handler =
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(target: str, cwd: Path, extra_path: Path | None = None) -> tuple[Any, str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -164,37 +148,8 @@ def start_server(target: str, cwd: Path, extra_path: Path | None = None) -> tupl
     log = (cwd / f"uvicorn-{port}.log").open("w+")
     process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"server exited: {log.read()}")
-        try:
-            httpx.get(base + "/vendor/plotly.min.js", timeout=2)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
+    wait_answering(base + "/vendor/plotly.min.js", process, log=Path(log.name))
     return process, base
-
-
-def stop_server(process: Any) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@pytest.fixture(scope="module")
-def csp_browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -208,14 +163,14 @@ def test_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (root / "blocked.js").write_text(BLOCKED_JS)
     process, base = start_server("csp_app:app", root, extra_path=root)
     yield base
-    stop_server(process)
+    stop(process)
 
 
 @pytest.fixture(scope="module")
 def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     process, base = start_server("app.main:app", tmp_path_factory.mktemp("real_app"))
     yield base
-    stop_server(process)
+    stop(process)
 
 
 def open_page(browser: Browser) -> tuple[Page, list[str]]:
@@ -240,10 +195,8 @@ def csp_console(console: list[str]) -> list[str]:
     return [m for m in console if "Content Security Policy" in m or "strict CSP" in m]
 
 
-def test_plotly_draws_under_the_policy_with_no_violation(
-    csp_browser: Browser, test_app: str
-) -> None:
-    page, console = open_page(csp_browser)
+def test_plotly_draws_under_the_policy_with_no_violation(chromium: Browser, test_app: str) -> None:
+    page, console = open_page(chromium)
     response = page.goto(test_app + "/")
     assert response is not None
     assert "style-src-attr 'unsafe-inline'" in response.headers["content-security-policy"]
@@ -259,9 +212,9 @@ def test_plotly_draws_under_the_policy_with_no_violation(
 
 
 def test_the_policy_blocks_inline_code_eval_and_other_origins(
-    csp_browser: Browser, test_app: str
+    chromium: Browser, test_app: str
 ) -> None:
-    page, console = open_page(csp_browser)
+    page, console = open_page(chromium)
     page.goto(test_app + "/blocked")
     wait_for(page, "() => window.__result !== undefined", console)
     assert page.evaluate("window.__result") == {
@@ -279,10 +232,8 @@ def test_the_policy_blocks_inline_code_eval_and_other_origins(
 
 
 @pytest.mark.parametrize("path", ["/neuron", "/activations", "/compose", "/"])
-def test_real_pages_render_with_no_violation(
-    csp_browser: Browser, real_app: str, path: str
-) -> None:
-    page, console = open_page(csp_browser)
+def test_real_pages_render_with_no_violation(chromium: Browser, real_app: str, path: str) -> None:
+    page, console = open_page(chromium)
     response = page.goto(real_app + path)
     assert response is not None and response.status == 200
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
