@@ -91,10 +91,7 @@ def test_values_and_slopes_match_torch_autograd(name, params):
         y, dy = evaluate(name, z, params)
     assert y.dtype == np.float64 and y.shape == z.shape
     np.testing.assert_allclose(y, expected_y, rtol=1e-12, atol=1e-12)
-    # torch's Hardsigmoid backward uses the float32 constant 1/6 (0.16666667163...);
-    # we keep the exact 1/6, a relative difference of 3e-8.
-    slope_rtol = 1e-7 if name == "hardsigmoid" else 1e-12
-    np.testing.assert_allclose(dy, expected_dy, rtol=slope_rtol, atol=1e-12)
+    np.testing.assert_allclose(dy, expected_dy, rtol=1e-12, atol=1e-12)
     assert np.all(np.isfinite(y)) and np.all(np.isfinite(dy))
 
 
@@ -103,8 +100,6 @@ def test_kinks_follow_torch_exactly(name, params):
     z = np.array(special_points(name, params))
     _, expected = torch_values_and_slopes(name, params, z)
     _, slopes = evaluate(name, z, params)
-    if name == "hardsigmoid":
-        expected = np.where(expected != 0, 1 / 6, 0.0)  # see the float32 note above
     assert slopes.tolist() == pytest.approx(expected.tolist(), rel=1e-14, abs=0)
 
 
@@ -114,7 +109,9 @@ def test_documented_kink_values():
     assert evaluate("leakyrelu", at_zero, {"negative_slope": 0.1})[1][0] == 0.1
     assert evaluate("elu", at_zero, {"alpha": 0.5})[1][0] == 0.5
     assert evaluate("hardtanh", np.array([-1.0, 1.0]))[1].tolist() == [0.0, 0.0]
-    assert evaluate("hardsigmoid", np.array([-3.0, 3.0, 0.0]))[1].tolist() == [0, 0, 1 / 6]
+    # torch's hardsigmoid' is its float32 constant 1/6, even in float64
+    one_sixth = float(np.float32(1 / 6))
+    assert evaluate("hardsigmoid", np.array([-3.0, 3.0, 0.0]))[1].tolist() == [0, 0, one_sixth]
     # softplus: beta·x == threshold is still the smooth branch, just above it is linear.
     _, slopes = evaluate("softplus", np.array([20.0, np.nextafter(20.0, 30.0)]))
     assert slopes[0] == pytest.approx(1 / (1 + math.exp(-20)), rel=1e-15)
@@ -195,8 +192,7 @@ def test_properties_agree_with_torch(name, params):
     assert props["saturating"] == bool(min(abs(slopes[0]), abs(slopes[-1])) < 1e-9)
     zero_value, zero_slope = torch_values_and_slopes(name, params, np.zeros(1))
     assert props["value_at_0"] == pytest.approx(zero_value[0], abs=1e-15)
-    tolerance = 1e-7 if name == "hardsigmoid" else 1e-15
-    assert props["slope_at_0"] == pytest.approx(zero_slope[0], rel=tolerance, abs=1e-15)
+    assert props["slope_at_0"] == pytest.approx(zero_slope[0], rel=1e-15, abs=1e-15)
 
 
 def test_known_minima_and_ranges():

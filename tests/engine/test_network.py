@@ -16,11 +16,6 @@ from tests.engine.conftest import random_network, torch_model, torch_parameters
 NAMES = sorted(ACTIVATIONS)
 
 
-def grad_rtol(names: list[str]) -> float:
-    """torch's hardsigmoid backward multiplies by the float32 constant 1/6 (rel. 6e-8)."""
-    return 1e-7 if "hardsigmoid" in names else 1e-9
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_equals_torch_for_every_activation(name, rng):
     network = random_network(rng, [2, 5, 4, 3], [name, name, name])
@@ -64,7 +59,7 @@ def test_parameter_gradients_equal_torch_autograd(name, rng):
     assert value == pytest.approx(loss.item(), rel=1e-12)
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
     for (d_weight, d_bias), linear in zip(grads, linears, strict=True):
-        rtol = grad_rtol([name])
+        rtol = 1e-9
         np.testing.assert_allclose(d_weight, linear.weight.grad.numpy(), rtol=rtol, atol=1e-12)
         np.testing.assert_allclose(d_bias, linear.bias.grad.numpy(), rtol=rtol, atol=1e-12)
 
@@ -147,7 +142,7 @@ def test_random_shapes_forward_and_gradients_equal_torch(sizes, n_samples, names
     expected = np.concatenate(
         [np.c_[m.weight.grad.numpy(), m.bias.grad.numpy()].ravel() for m in model[::2]]
     )
-    np.testing.assert_allclose(flat, expected, rtol=grad_rtol(names), atol=1e-12)
+    np.testing.assert_allclose(flat, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_flat_parameters_are_the_layers_weights_and_biases(rng):
