@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
         proxy_headers=True,
         # Snapshots are JSON numbers: deflating them cost more CPU than the bytes saved.
         ws_per_message_deflate=False,
+        # A long POST /api/train must not hold a shutdown forever.
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 1,
     )
 
 

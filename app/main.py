@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,15 +21,33 @@ from app.sessions import SessionRegistry
 from app.settings import Settings, get_settings
 
 
-def _tell_sessions_on_sigterm(sessions: SessionRegistry) -> None:
-    """Chains a SIGTERM handler before uvicorn's: sessions see the flag at once and say
-    goodbye to their clients while uvicorn drains connections."""
-    previous = signal.getsignal(signal.SIGTERM)
+def _tell_sessions_on_sigterm(sessions: SessionRegistry, grace_seconds: float) -> None:
+    """On SIGTERM, first tell the running sessions and let them close, then hand the signal
+    to uvicorn's own handler (which stops accepting and closes what is left with 1012).
 
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        sessions.begin_shutdown()
+    The signal handler only schedules work on the event loop (call_soon_threadsafe is safe
+    from a handler); a second SIGTERM goes straight to uvicorn, which then exits at once.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    loop = asyncio.get_running_loop()
+
+    def hand_over(signum: int, frame: FrameType | None) -> None:
         if callable(previous):
             previous(signum, frame)
+
+    async def goodbye(signum: int, frame: FrameType | None) -> None:
+        try:
+            await sessions.close_all("server shutting down")
+            await sessions.drained(grace_seconds)
+        finally:
+            hand_over(signum, frame)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if sessions.shutting_down:
+            hand_over(signum, frame)
+            return
+        sessions.shutting_down = True  # no new sessions from here on
+        loop.call_soon_threadsafe(lambda: loop.create_task(goodbye(signum, frame)))
 
     try:
         signal.signal(signal.SIGTERM, on_sigterm)
@@ -41,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _tell_sessions_on_sigterm(app.state.sessions)
+        _tell_sessions_on_sigterm(app.state.sessions, settings.shutdown_grace_seconds)
         yield
         # Graceful shutdown: tell running training sessions, then close them.
         await app.state.sessions.close_all(reason="server shutting down")
@@ -59,9 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     sessions = SessionRegistry(settings.max_sessions)
     app.state.sessions = sessions
-    app.state.scheduler = TrainingScheduler(
-        settings.train_time_slice, shutting_down=lambda: sessions.shutting_down
-    )
+    app.state.scheduler = TrainingScheduler(settings.train_time_slice)
 
     install_middleware(app, settings)
     install_error_handlers(app)

@@ -42,12 +42,14 @@ class SessionRegistry:
     def release(self, session_id: int) -> None:
         self._closers.pop(session_id, None)
 
-    def begin_shutdown(self) -> None:
-        """Called from the SIGTERM handler: sessions see the flag within one time slice."""
-        self.shutting_down = True
-
     async def close_all(self, reason: str) -> None:
+        """Tells every session to end (``closer(reason)``); each releases itself when gone."""
         self.shutting_down = True
         closers = list(self._closers.values())
-        self._closers.clear()
         await asyncio.gather(*(close(reason) for close in closers), return_exceptions=True)
+
+    async def drained(self, timeout: float) -> None:
+        """Waits until every session has released itself, or ``timeout`` seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._closers and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)

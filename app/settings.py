@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     session_idle_seconds: float = Field(
         600.0, gt=0, description="A paused session idle this long is ended."
     )
+    shutdown_grace_seconds: float = Field(
+        5.0, gt=0, le=300, description="On SIGTERM, how long running sessions get to say goodbye."
+    )
     train_time_slice: float = Field(
         0.02, gt=0, le=1, description="Longest stretch of training work between two yields (s)."
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -122,9 +121,8 @@ class TrainingSession:
 
 
 class TrainingScheduler:
-    def __init__(self, max_slice_seconds: float, shutting_down: Callable[[], bool]) -> None:
+    def __init__(self, max_slice_seconds: float) -> None:
         self.max_slice_seconds = max_slice_seconds
-        self.shutting_down = shutting_down
         self.sessions: list[TrainingSession] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -162,9 +160,6 @@ class TrainingScheduler:
     async def _run(self) -> None:
         assert self._wakeup is not None
         while True:
-            if self.shutting_down():
-                for session in list(self.sessions):
-                    session.end(1001, {"error": "server shutting down", "done": True})
             runnable = [session for session in self.sessions if session.runnable]
             if not runnable:
                 self._wakeup.clear()
