@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live import free_port
+from tests.live import free_port, stop
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO / "Dockerfile"
@@ -229,12 +229,7 @@ def test_what_the_image_does(tmp_path: Path) -> None:
         probe = subprocess.run(check, env=env, capture_output=True, text=True, timeout=10)
         assert probe.returncode == 0, probe.stderr
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log.close()
     assert server.returncode is not None
 

@@ -31,7 +31,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.main import create_app
 from app.settings import Settings
 from tests.asyncrun import run_async
-from tests.live import free_port
+from tests.live import free_port, stop
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -399,12 +399,7 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop(self.process)
         self.log.close()
 
 
